@@ -1,0 +1,125 @@
+"""Environment variables, parsed once at the handler edge into typed settings.
+
+The names are the interface between the CDK stack (infra/) and the functions: change both together.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or malformed (a deployment error, not a data error)."""
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"environment variable {name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"environment variable {name}={value} must be at least {minimum}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        raise SettingsError(f"environment variable {name}={raw!r} must be 'true' or 'false'")
+    return raw == "true"
+
+
+def _retry_mode(env: Mapping[str, str]) -> str:
+    mode = env.get("RETRY_MODE", "standard").strip() or "standard"
+    if mode not in ("standard", "adaptive"):
+        raise SettingsError(f"environment variable RETRY_MODE={mode!r} must be 'standard' or 'adaptive'")
+    return mode
+
+
+@dataclass(frozen=True)
+class PollerSettings:
+    job_table: str
+    state_table: str
+    # The `kendra` and `qbusiness` parts of the syncAuditor config, already validated at synth.
+    targets: dict[str, Any]
+    lookback_days: int = 30
+    retention_days: int | None = None
+    max_parallel_calls: int = 8
+    deadline_margin_seconds: int = 20
+    retry_mode: str = "standard"
+    max_attempts: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> PollerSettings:
+        env = os.environ if env is None else env
+        raw_targets = _required(env, "TARGETS")
+        try:
+            targets = json.loads(raw_targets)
+        except json.JSONDecodeError as error:
+            raise SettingsError(f"environment variable TARGETS is not JSON: {error}") from None
+        if not isinstance(targets, dict) or set(targets) - {"kendra", "qbusiness"}:
+            raise SettingsError('environment variable TARGETS must be {"kendra": ..., "qbusiness": ...}')
+        retention = _int(env, "RETENTION_DAYS", 0, minimum=0)
+        return cls(
+            job_table=_required(env, "JOB_TABLE_NAME"),
+            state_table=_required(env, "STATE_TABLE_NAME"),
+            targets=targets,
+            lookback_days=_int(env, "LOOKBACK_DAYS", 30, minimum=1),
+            retention_days=retention or None,
+            max_parallel_calls=_int(env, "MAX_PARALLEL_CALLS", 8, minimum=1),
+            deadline_margin_seconds=_int(env, "DEADLINE_MARGIN_SECONDS", 20, minimum=1),
+            retry_mode=_retry_mode(env),
+            max_attempts=_int(env, "MAX_ATTEMPTS", 5, minimum=1),
+        )
+
+
+@dataclass(frozen=True)
+class NotifierSettings:
+    topic_arn: str
+    state_table: str
+    alert_statuses: frozenset[str] = DEFAULT_ALERT_STATUSES
+    per_data_source_metrics: bool = False
+    retry_mode: str = "standard"
+    max_attempts: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
+        env = os.environ if env is None else env
+        raw_statuses = env.get("ALERT_STATUSES", "").strip()
+        statuses = (
+            frozenset(s.strip() for s in raw_statuses.split(",") if s.strip())
+            if raw_statuses
+            else DEFAULT_ALERT_STATUSES
+        )
+        unknown = statuses - ALL_STATUSES
+        if unknown:
+            raise SettingsError(
+                f"environment variable ALERT_STATUSES has {sorted(unknown)}; "
+                f"allowed: {sorted(ALL_STATUSES)}"
+            )
+        return cls(
+            topic_arn=_required(env, "ALERT_TOPIC_ARN"),
+            state_table=_required(env, "STATE_TABLE_NAME"),
+            alert_statuses=statuses,
+            per_data_source_metrics=_bool(env, "PER_DATA_SOURCE_METRICS", False),
+            retry_mode=_retry_mode(env),
+            max_attempts=_int(env, "MAX_ATTEMPTS", 5, minimum=1),
+        )
