@@ -82,7 +82,9 @@ class DataSourceRef:
         if parts[0] == "kendra" and len(parts) == 3 and all(parts[1:]):
             return cls("kendra", index_id=parts[1], data_source_id=parts[2])
         if parts[0] == "qbusiness" and len(parts) == 4 and all(parts[1:]):
-            return cls("qbusiness", index_id=parts[2], data_source_id=parts[3], application_id=parts[1])
+            return cls(
+                "qbusiness", index_id=parts[2], data_source_id=parts[3], application_id=parts[1]
+            )
         raise ValueError(
             f"dataSourceKey {key!r} is not 'kendra#<indexId>#<dataSourceId>' "
             "or 'qbusiness#<applicationId>#<indexId>#<dataSourceId>'"

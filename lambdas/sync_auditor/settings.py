@@ -50,7 +50,9 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 def _retry_mode(env: Mapping[str, str]) -> str:
     mode = env.get("RETRY_MODE", "standard").strip() or "standard"
     if mode not in ("standard", "adaptive"):
-        raise SettingsError(f"environment variable RETRY_MODE={mode!r} must be 'standard' or 'adaptive'")
+        raise SettingsError(
+            f"environment variable RETRY_MODE={mode!r} must be 'standard' or 'adaptive'"
+        )
     return mode
 
 
@@ -76,7 +78,9 @@ class PollerSettings:
         except json.JSONDecodeError as error:
             raise SettingsError(f"environment variable TARGETS is not JSON: {error}") from None
         if not isinstance(targets, dict) or set(targets) - {"kendra", "qbusiness"}:
-            raise SettingsError('environment variable TARGETS must be {"kendra": ..., "qbusiness": ...}')
+            raise SettingsError(
+                'environment variable TARGETS must be {"kendra": ..., "qbusiness": ...}'
+            )
         retention = _int(env, "RETENTION_DAYS", 0, minimum=0)
         return cls(
             job_table=_required(env, "JOB_TABLE_NAME"),

@@ -30,7 +30,7 @@ def configure(retry_mode: str, max_attempts: int) -> None:
 def client(service_name: str) -> Any:
     """A shared client for `service_name`; boto3 clients are thread-safe once created."""
     config = Config(
-        retries=dict(_retries),  # type: ignore[typeddict-item]
+        retries=dict(_retries),
         connect_timeout=5,
         read_timeout=20,
         max_pool_connections=32,

@@ -1,0 +1,119 @@
+"""The only code that reads and writes the job table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from sync_auditor import table_schema as schema
+from sync_auditor.adapters import clients
+from sync_auditor.adapters.usage import CapacityMeter
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+BATCH_GET_LIMIT = 100
+JobKey = tuple[str, str]  # (dataSourceKey, executionId)
+
+
+def to_item(record: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in record.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _plain(item) for name, item in value.items()}
+    return value
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain Python (ints, not Decimals), the shape the logic works with."""
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+class JobTable:
+    def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
+        self.table_name = table_name
+        self._client = client
+        self.capacity = CapacityMeter()
+
+    @property
+    def _dynamodb(self) -> Any:
+        return self._client("dynamodb")
+
+    def get_many(self, keys: Iterable[JobKey]) -> dict[JobKey, dict[str, Any]]:
+        """The stored records for these keys (missing ones are absent), strongly consistent."""
+        wanted = sorted(set(keys))
+        found: dict[JobKey, dict[str, Any]] = {}
+        for start in range(0, len(wanted), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [
+                        {schema.PARTITION_KEY: {"S": k}, schema.SORT_KEY: {"S": e}}
+                        for k, e in wanted[start : start + BATCH_GET_LIMIT]
+                    ],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = self._dynamodb.batch_get_item(
+                    RequestItems=request, ReturnConsumedCapacity="TOTAL"
+                )
+                self.capacity.read(response.get("ConsumedCapacity"))
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    record = from_item(item)
+                    found[(record[schema.PARTITION_KEY], record[schema.SORT_KEY])] = record
+                # Unprocessed keys come back under throttling; botocore already retried the call.
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def get(self, key: JobKey) -> dict[str, Any] | None:
+        response = self._dynamodb.get_item(
+            TableName=self.table_name,
+            Key={schema.PARTITION_KEY: {"S": key[0]}, schema.SORT_KEY: {"S": key[1]}},
+            ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self.capacity.read(response.get("ConsumedCapacity"))
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def put_if_revision(self, record: dict[str, Any], expected_revision: int | None) -> bool:
+        """Write `record` only if the stored revision is still `expected_revision` (None: new).
+
+        False when another poll committed first; the caller re-reads and decides again.
+        """
+        if expected_revision is None:
+            condition = "attribute_not_exists(#pk)"
+            names = {"#pk": schema.PARTITION_KEY}
+            values: dict[str, Any] = {}
+        else:
+            condition = "#revision = :expected"
+            names = {"#revision": "revision"}
+            values = {":expected": {"N": str(expected_revision)}}
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": to_item(record),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if values:
+            request["ExpressionAttributeValues"] = values
+        try:
+            response = self._dynamodb.put_item(**request)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                # A failed condition still consumes a write unit.
+                self.capacity.write(error.response.get("ConsumedCapacity"), extra=1)
+                return False
+            raise
+        self.capacity.write(response.get("ConsumedCapacity"))
+        return True

@@ -1,0 +1,74 @@
+"""The only code that calls Amazon Kendra. ListDataSourceSyncJobs has no paginator: manual NextToken."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sync_auditor.adapters import clients
+from sync_auditor.adapters.usage import ApiCallCounter
+from sync_auditor.kendra_jobs import job_from_kendra
+from sync_auditor.model import DataSourceRef, SyncJob
+
+SYNC_JOBS_PAGE_SIZE = 10  # the API's maximum
+LIST_PAGE_SIZE = 100
+
+
+class KendraApi:
+    service = "kendra"
+
+    def __init__(self, client: Callable[[str], Any] = clients.client) -> None:
+        self._client = client
+        self.counter = ApiCallCounter()
+
+    @property
+    def _kendra(self) -> Any:
+        return self._client("kendra")
+
+    def job_pages(
+        self, source: DataSourceRef, since: datetime, until: datetime
+    ) -> Iterator[list[SyncJob]]:
+        """Pages of jobs started in [since, until]; the caller may stop between pages."""
+        request: dict[str, Any] = {
+            "Id": source.data_source_id,
+            "IndexId": source.index_id,
+            "MaxResults": SYNC_JOBS_PAGE_SIZE,
+            "StartTimeFilter": {"StartTime": since, "EndTime": until},
+        }
+        while True:
+            response = self._kendra.list_data_source_sync_jobs(**request)
+            self.counter.record(response)
+            jobs = (job_from_kendra(raw, source) for raw in response.get("History") or [])
+            yield [job for job in jobs if job is not None]
+            token = response.get("NextToken")
+            if not token:
+                return
+            request["NextToken"] = token
+
+    def _list(self, operation: str, items_key: str, **params: Any) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {**params, "MaxResults": LIST_PAGE_SIZE}
+        while True:
+            response = getattr(self._kendra, operation)(**request)
+            self.counter.record(response)
+            yield from response.get(items_key) or []
+            token = response.get("NextToken")
+            if not token:
+                return
+            request["NextToken"] = token
+
+    def indices(self) -> list[tuple[str, str | None]]:
+        """(index id, name) of every index in the region."""
+        return [
+            (item["Id"], item.get("Name"))
+            for item in self._list("list_indices", "IndexConfigurationSummaryItems")
+            if item.get("Id")
+        ]
+
+    def data_sources(self, index_id: str) -> list[tuple[str, str | None]]:
+        """(data source id, name) of every data source of an index."""
+        return [
+            (item["Id"], item.get("Name"))
+            for item in self._list("list_data_sources", "SummaryItems", IndexId=index_id)
+            if item.get("Id")
+        ]

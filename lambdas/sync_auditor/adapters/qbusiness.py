@@ -1,0 +1,78 @@
+"""The only code that calls Amazon Q Business; its ListDataSourceSyncJobs has a paginator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sync_auditor.adapters import clients
+from sync_auditor.adapters.usage import ApiCallCounter
+from sync_auditor.model import DataSourceRef, SyncJob
+from sync_auditor.qbusiness_jobs import job_from_qbusiness
+
+SYNC_JOBS_PAGE_SIZE = 10  # the API's maximum
+# ListDataSources allows at most 10 per page, ListApplications and ListIndices 100.
+LIST_PAGE_SIZES = {"list_applications": 100, "list_indices": 100, "list_data_sources": 10}
+
+
+class QBusinessApi:
+    service = "qbusiness"
+
+    def __init__(self, client: Callable[[str], Any] = clients.client) -> None:
+        self._client = client
+        self.counter = ApiCallCounter()
+
+    @property
+    def _qbusiness(self) -> Any:
+        return self._client("qbusiness")
+
+    def job_pages(
+        self, source: DataSourceRef, since: datetime, until: datetime
+    ) -> Iterator[list[SyncJob]]:
+        """Pages of jobs started in [since, until]; the paginator is lazy, so stopping between
+        pages makes no further calls."""
+        paginator = self._qbusiness.get_paginator("list_data_source_sync_jobs")
+        pages = paginator.paginate(
+            applicationId=source.application_id,
+            indexId=source.index_id,
+            dataSourceId=source.data_source_id,
+            startTime=since,
+            endTime=until,
+            PaginationConfig={"PageSize": SYNC_JOBS_PAGE_SIZE},
+        )
+        for response in pages:
+            self.counter.record(response)
+            jobs = (job_from_qbusiness(raw, source) for raw in response.get("history") or [])
+            yield [job for job in jobs if job is not None]
+
+    def _list(self, operation: str, items_key: str, **params: Any) -> Iterator[dict[str, Any]]:
+        paginator = self._qbusiness.get_paginator(operation)
+        for response in paginator.paginate(
+            **params, PaginationConfig={"PageSize": LIST_PAGE_SIZES[operation]}
+        ):
+            self.counter.record(response)
+            yield from response.get(items_key) or []
+
+    def applications(self) -> list[tuple[str, str | None]]:
+        return [
+            (item["applicationId"], item.get("displayName"))
+            for item in self._list("list_applications", "applications")
+            if item.get("applicationId")
+        ]
+
+    def indices(self, application_id: str) -> list[tuple[str, str | None]]:
+        return [
+            (item["indexId"], item.get("displayName"))
+            for item in self._list("list_indices", "indices", applicationId=application_id)
+            if item.get("indexId")
+        ]
+
+    def data_sources(self, application_id: str, index_id: str) -> list[tuple[str, str | None]]:
+        return [
+            (item["dataSourceId"], item.get("displayName"))
+            for item in self._list(
+                "list_data_sources", "dataSources", applicationId=application_id, indexId=index_id
+            )
+            if item.get("dataSourceId")
+        ]

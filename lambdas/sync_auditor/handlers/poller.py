@@ -1,0 +1,146 @@
+"""Scheduled poller: discover the data sources, poll them, record what changed, report health."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sync_auditor.adapters import clients
+from sync_auditor.adapters.job_table import JobTable
+from sync_auditor.adapters.kendra import KendraApi
+from sync_auditor.adapters.qbusiness import QBusinessApi
+from sync_auditor.adapters.state_table import CursorStore
+from sync_auditor.discovery import Discovery
+from sync_auditor.model import SERVICES
+from sync_auditor.observability import logger, tracer
+from sync_auditor.poll import Poller, PollReport
+from sync_auditor.poll_errors import error_code_of
+from sync_auditor.settings import PollerSettings
+
+
+@cache
+def _settings() -> PollerSettings:
+    return PollerSettings.from_env()
+
+
+def run(
+    settings: PollerSettings,
+    time_left: Any = lambda: float("inf"),
+    kendra: KendraApi | None = None,
+    qbusiness: QBusinessApi | None = None,
+) -> dict[str, Any]:
+    """One poll of every configured data source; returns a summary (also the Lambda result)."""
+    kendra = kendra or KendraApi()
+    qbusiness = qbusiness or QBusinessApi()
+    discovery = Discovery(error_code_of)
+    discovery.kendra(settings.targets.get("kendra"), kendra)
+    discovery.qbusiness(settings.targets.get("qbusiness"), qbusiness)
+    for failure in discovery.errors:
+        logger.warning(
+            "discovery failed",
+            extra={
+                "service": failure.service,
+                "scope": failure.scope,
+                "errorCode": failure.error_code,
+            },
+        )
+
+    cursors = CursorStore(settings.state_table)
+    jobs = JobTable(settings.job_table)
+    deferred_before = cursors.load_deferred()
+    # Data sources the last poll could not reach go first, so none is starved.
+    first = set(deferred_before)
+    sources = sorted(discovery.sources, key=lambda s: (s.key not in first, s.key))
+    poller = Poller(
+        apis={"kendra": kendra, "qbusiness": qbusiness},
+        jobs=jobs,
+        cursors=cursors,
+        lookback_days=settings.lookback_days,
+        retention_days=settings.retention_days,
+        max_parallel=settings.max_parallel_calls,
+        time_left=time_left,
+        error_code_of=error_code_of,
+    )
+    report = poller.run(sources)
+    cursors.save_deferred(report.deferred_keys, deferred_before)
+    _log(report)
+    api_calls = {"kendra": kendra.counter.calls, "qbusiness": qbusiness.counter.calls}
+    discovery_errors: dict[str, int] = {
+        s: sum(1 for e in discovery.errors if e.service == s) for s in SERVICES
+    }
+    summary = _summary(report, api_calls, discovery_errors)
+    summary["readUnits"] = jobs.capacity.read_units + cursors.capacity.read_units
+    summary["writeUnits"] = jobs.capacity.write_units + cursors.capacity.write_units
+    return summary
+
+
+def _log(report: PollReport) -> None:
+    for result in report.results:
+        if result.outcome == "error":
+            logger.warning(
+                "data source poll failed",
+                extra={"dataSourceKey": result.source.key, "errorCode": result.error_code},
+            )
+        elif result.jobs_written:
+            logger.info(
+                "data source polled",
+                extra={
+                    "dataSourceKey": result.source.key,
+                    "jobsSeen": result.jobs_seen,
+                    "jobsWritten": result.jobs_written,
+                    "backfill": result.backfill,
+                },
+            )
+    if report.deferred_keys:
+        logger.warning(
+            "deadline reached: data sources deferred to the next tick",
+            extra={
+                "deferred": len(report.deferred_keys),
+                "dataSourceKeys": report.deferred_keys[:50],
+            },
+        )
+
+
+def _summary(
+    report: PollReport, api_calls: dict[str, int], discovery_errors: dict[str, int]
+) -> dict[str, Any]:
+    per_service = {}
+    for service in SERVICES:
+        per_service[service] = {
+            "DataSourcesPolled": report.count(service, "polled"),
+            "PollErrors": report.count(service, "error") + discovery_errors[service],
+            "DataSourcesDeferred": report.count(service, "deferred")
+            + report.count(service, "partial"),
+            "JobsWritten": report.jobs_written(service),
+            "ApiCalls": api_calls[service],
+        }
+    return {"services": per_service}
+
+
+def emit_metrics(summary: dict[str, Any]) -> None:
+    """Auditor health metrics, one EMF document per service (dimension Service)."""
+    for service, counts in summary["services"].items():
+        metrics = EphemeralMetrics()
+        metrics.add_dimension("Service", service)
+        for name, value in counts.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        metrics.flush_metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = _settings()
+    clients.configure(settings.retry_mode, settings.max_attempts)
+    deadline = (
+        time.monotonic()
+        + context.get_remaining_time_in_millis() / 1000
+        - settings.deadline_margin_seconds
+    )
+    summary = run(settings, time_left=lambda: deadline - time.monotonic())
+    emit_metrics(summary)
+    return summary

@@ -1,0 +1,193 @@
+"""One poll: for each data source, read the jobs since its cursor and commit only what changed.
+
+Data sources are polled in parallel (bounded), each in isolation: one data source's error is
+recorded in its outcome and never stops the others. The poll stops starting work before the
+deadline; what it could not reach is reported as deferred and goes first on the next tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from sync_auditor.cursor import Cursor, next_cursor, window_start
+from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
+from sync_auditor.records import new_record, updated_record
+
+# How far past "now" the time filter reaches, so a job whose start is stamped slightly ahead
+# of this machine's clock is still returned.
+CLOCK_SKEW = timedelta(hours=1)
+# Attempts at a conditional write before giving up on a job for this tick (only overlapping
+# polls that keep changing the same job make a write lose the race more than once).
+WRITE_ATTEMPTS = 3
+
+Outcome = Literal["polled", "partial", "deferred", "error"]
+
+
+class JobApi(Protocol):
+    service: str
+
+    def job_pages(
+        self, source: DataSourceRef, since: datetime, until: datetime
+    ) -> Iterator[list[SyncJob]]: ...
+
+
+class JobStore(Protocol):
+    def get_many(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], dict[str, Any]]: ...
+    def get(self, key: tuple[str, str]) -> dict[str, Any] | None: ...
+    def put_if_revision(self, record: dict[str, Any], expected_revision: int | None) -> bool: ...
+
+
+class CursorStore(Protocol):
+    def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]: ...
+    def save(self, data_source_key: str, cursor: Cursor, now: str) -> None: ...
+
+
+@dataclass
+class SourceResult:
+    source: DataSourceRef
+    outcome: Outcome
+    jobs_seen: int = 0
+    jobs_written: int = 0
+    backfill: bool = False
+    error_code: str | None = None
+
+
+@dataclass
+class PollReport:
+    results: list[SourceResult] = field(default_factory=list)
+
+    def count(self, service: str, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.source.service == service and r.outcome == outcome)
+
+    def jobs_written(self, service: str) -> int:
+        return sum(r.jobs_written for r in self.results if r.source.service == service)
+
+    @property
+    def deferred_keys(self) -> list[str]:
+        return [r.source.key for r in self.results if r.outcome in ("deferred", "partial")]
+
+
+class DeadlineReached(Exception):
+    """Raised between pages when the poll must stop to save its work before the Lambda ends."""
+
+
+def _dedupe(jobs: Iterable[SyncJob]) -> list[SyncJob]:
+    # A job can appear on two pages when the list shifts while it is paged; the terminal
+    # observation is the newer one.
+    by_id: dict[str, SyncJob] = {}
+    for job in jobs:
+        seen = by_id.get(job.execution_id)
+        if seen is None or (job.is_terminal and not seen.is_terminal):
+            by_id[job.execution_id] = job
+    return list(by_id.values())
+
+
+class Poller:
+    def __init__(
+        self,
+        *,
+        apis: dict[str, JobApi],
+        jobs: JobStore,
+        cursors: CursorStore,
+        lookback_days: int,
+        retention_days: int | None = None,
+        max_parallel: int = 8,
+        time_left: Callable[[], float] = lambda: float("inf"),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        error_code_of: Callable[[Exception], str | None] = lambda error: None,
+    ) -> None:
+        self.apis = apis
+        self.jobs = jobs
+        self.cursors = cursors
+        self.lookback_days = lookback_days
+        self.retention_days = retention_days
+        self.max_parallel = max_parallel
+        self.time_left = time_left
+        self.clock = clock
+        # Maps an exception to a short error code when it belongs to one data source (an API
+        # or table error); None means a bug, which is left to fail the invocation loudly.
+        self.error_code_of = error_code_of
+
+    def run(self, sources: Iterable[DataSourceRef]) -> PollReport:
+        unique = list(dict.fromkeys(sources))
+        cursors = self.cursors.load(source.key for source in unique)
+        with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
+            futures = [pool.submit(self._poll_safely, s, cursors.get(s.key)) for s in unique]
+            return PollReport([future.result() for future in futures])
+
+    def _poll_safely(self, source: DataSourceRef, cursor: Cursor | None) -> SourceResult:
+        if self.time_left() <= 0:
+            return SourceResult(source, "deferred", backfill=cursor is None)
+        try:
+            return self._poll(source, cursor)
+        except Exception as error:
+            code = self.error_code_of(error)
+            if code is None:
+                raise
+            return SourceResult(source, "error", backfill=cursor is None, error_code=code)
+
+    def _poll(self, source: DataSourceRef, cursor: Cursor | None) -> SourceResult:
+        now = self.clock()
+        since = window_start(cursor, now, self.lookback_days)
+        seen: list[SyncJob] = []
+        complete = True
+        pages = self.apis[source.service].job_pages(source, since, now + CLOCK_SKEW)
+        for page in pages:
+            seen += page
+            if self.time_left() <= 0:
+                complete = False
+                break
+        jobs = _dedupe(seen)
+        backfill = cursor is None
+        written = self._commit(jobs, now=iso_utc(now), backfill=backfill)
+        if not complete:
+            # What was read is committed, but the cursor stays: without a documented order
+            # the unread pages may hold anything, so the next tick reads the window again.
+            return SourceResult(source, "partial", len(jobs), written, backfill)
+        new_cursor = next_cursor(cursor, jobs, now)
+        if new_cursor != cursor:
+            self.cursors.save(source.key, new_cursor, iso_utc(now))
+        return SourceResult(source, "polled", len(jobs), written, backfill)
+
+    def _commit(self, jobs: list[SyncJob], *, now: str, backfill: bool) -> int:
+        """Write each job whose record changed; returns how many were written."""
+        if not jobs:
+            return 0
+        stored = self.jobs.get_many((job.source.key, job.execution_id) for job in jobs)
+        written = 0
+        for job in jobs:
+            key = (job.source.key, job.execution_id)
+            existing = stored.get(key)
+            for _ in range(WRITE_ATTEMPTS):
+                if existing is None:
+                    record = new_record(
+                        job, now=now, backfill=backfill, retention_days=self.retention_days
+                    )
+                    expected = None
+                else:
+                    record = updated_record(existing, job, now=now)  # type: ignore[assignment]
+                    expected = int(existing.get("revision", 0))
+                if record is None:
+                    break
+                if self.jobs.put_if_revision(record, expected):
+                    written += 1
+                    break
+                # Another poll committed this job first: decide again against what it wrote.
+                existing = self.jobs.get(key)
+            else:
+                raise WriteConflict(key)
+        return written
+
+
+class WriteConflict(Exception):
+    """A job kept changing under overlapping polls; it is retried on the next tick."""
+
+    def __init__(self, key: tuple[str, str]) -> None:
+        super().__init__(f"conditional write lost {WRITE_ATTEMPTS} times for {key[0]}")
+        self.key = key
