@@ -23,7 +23,7 @@ def count(value: Any) -> int | None:
     if isinstance(value, int):
         return value if value >= 0 else None
     text = str(value).strip().replace(",", "")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         return None
     return int(text)
 
