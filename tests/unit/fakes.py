@@ -1,0 +1,80 @@
+"""In-memory stand-ins with the same interfaces as the adapters (poll.JobApi, JobStore, CursorStore)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+from sync_auditor.cursor import Cursor
+from sync_auditor.model import DataSourceRef, SyncJob, parse_iso_utc
+
+
+class FakeApi:
+    def __init__(self, service: str, page_size: int = 10) -> None:
+        self.service = service
+        self.page_size = page_size
+        self.jobs: dict[str, dict[str, SyncJob]] = {}
+        self.errors: dict[str, str] = {}
+        self.calls = 0
+
+    def put(self, job: SyncJob) -> None:
+        self.jobs.setdefault(job.source.key, {})[job.execution_id] = job
+
+    def job_pages(
+        self, source: DataSourceRef, since: datetime, until: datetime
+    ) -> Iterator[list[SyncJob]]:
+        matching = [
+            j
+            for j in self.jobs.get(source.key, {}).values()
+            if j.start_time is None or since <= parse_iso_utc(j.start_time) <= until
+        ]
+        for start in range(0, max(len(matching), 1), self.page_size):
+            self.calls += 1
+            if source.key in self.errors:
+                raise ClientError(
+                    {"Error": {"Code": self.errors[source.key], "Message": "x"}}, "List"
+                )
+            yield matching[start : start + self.page_size]
+
+
+class FakeJobStore:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        self.writes: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        with self._lock:
+            return {k: copy.deepcopy(self.records[k]) for k in keys if k in self.records}
+
+    def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        with self._lock:
+            return copy.deepcopy(self.records.get(key))
+
+    def put_if_revision(self, record: dict[str, Any], expected_revision: int | None) -> bool:
+        key = (record["dataSourceKey"], record["executionId"])
+        with self._lock:
+            stored = self.records.get(key)
+            current = None if stored is None else stored["revision"]
+            if current != expected_revision:
+                return False
+            self.records[key] = copy.deepcopy(record)
+            self.writes.append(copy.deepcopy(record))
+            return True
+
+
+class FakeCursorStore:
+    def __init__(self) -> None:
+        self.cursors: dict[str, Cursor] = {}
+        self.saves = 0
+
+    def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]:
+        return {k: self.cursors[k] for k in data_source_keys if k in self.cursors}
+
+    def save(self, data_source_key: str, cursor: Cursor, now: str) -> None:
+        self.saves += 1
+        self.cursors[data_source_key] = cursor
