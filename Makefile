@@ -1,0 +1,47 @@
+# The README names these targets. Each installs what it needs on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Node 22 LTS and the CDK CLI from package.json go first, so jsii and `cdk` use them.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: demo test lint typecheck unit synth bench clean
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## demo: the end-to-end run on loopback (moto + the Kendra/Q Business simulator), no AWS account
+demo: $(BIN)/.installed
+	$(BIN)/python -m devkit.demo
+
+## test: lint, type-check and the whole test suite (unit, integration, infrastructure)
+test: $(BIN)/.installed node_modules/.installed lint typecheck
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+## unit: the fast tests only
+unit: $(BIN)/.installed
+	$(BIN)/pytest tests/unit -q
+
+## synth: synthesize the CloudFormation template offline (no credentials needed)
+synth: $(BIN)/.installed node_modules/.installed
+	npx cdk synth --no-notices -q
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
