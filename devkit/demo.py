@@ -30,26 +30,62 @@ Q = f"qbusiness#{QB_APP}#{QB_INDEX}#"
 def _script_inventory(lb: Loopback, now: datetime) -> None:
     sim = lb.simulator
     sim.add_kendra_index(KENDRA_INDEX, name="product-docs")
-    for ds, name in [("confluence", "Confluence wiki"), ("web-crawler", "Public website"), ("s3-manuals", "PDF manuals")]:
+    for ds, name in [
+        ("confluence", "Confluence wiki"),
+        ("web-crawler", "Public website"),
+        ("s3-manuals", "PDF manuals"),
+    ]:
         sim.add_kendra_data_source(KENDRA_INDEX, ds, name=name)
     sim.add_qbusiness_application(QB_APP, name="helpdesk-assistant")
     sim.add_qbusiness_index(QB_APP, QB_INDEX, name="helpdesk-index")
-    for ds, name in [(QB_SHAREPOINT, "SharePoint"), (QB_JIRA, "Jira"), (QB_RETIRED, "Old file share")]:
+    for ds, name in [
+        (QB_SHAREPOINT, "SharePoint"),
+        (QB_JIRA, "Jira"),
+        (QB_RETIRED, "Old file share"),
+    ]:
         sim.add_qbusiness_data_source(QB_APP, QB_INDEX, ds, name=name)
 
     # History from before the first deploy: recorded by the backfill, never alerted.
     for day in range(1, 6):
         start = now - timedelta(days=day, hours=2)
-        sim.put_job(K + "confluence", f"hist-conf-{day}", "SUCCEEDED", start, start + timedelta(minutes=40),
-                    metrics={"documentsAdded": str(day * 3), "documentsScanned": "1200", "documentsFailed": "0"})
+        sim.put_job(
+            K + "confluence",
+            f"hist-conf-{day}",
+            "SUCCEEDED",
+            start,
+            start + timedelta(minutes=40),
+            metrics={
+                "documentsAdded": str(day * 3),
+                "documentsScanned": "1200",
+                "documentsFailed": "0",
+            },
+        )
     old = now - timedelta(days=3)
-    sim.put_job(K + "web-crawler", "hist-web-1", "FAILED", old, old + timedelta(minutes=5),
-                error_code="InternalError", error_message="Old failure, before sync-auditor was deployed")
-    sim.put_job(Q + QB_JIRA, "hist-jira-1", "SUCCEEDED", old, old + timedelta(minutes=15),
-                metrics={"documentsScanned": "830", "documentsAdded": "830"})
+    sim.put_job(
+        K + "web-crawler",
+        "hist-web-1",
+        "FAILED",
+        old,
+        old + timedelta(minutes=5),
+        error_code="InternalError",
+        error_message="Old failure, before sync-auditor was deployed",
+    )
+    sim.put_job(
+        Q + QB_JIRA,
+        "hist-jira-1",
+        "SUCCEEDED",
+        old,
+        old + timedelta(minutes=15),
+        metrics={"documentsScanned": "830", "documentsAdded": "830"},
+    )
     # Running at the first tick: SharePoint is mid-sync.
-    sim.put_job(Q + QB_SHAREPOINT, "sp-run-1", "SYNCING", now - timedelta(minutes=20),
-                metrics={"documentsScanned": "400"})
+    sim.put_job(
+        Q + QB_SHAREPOINT,
+        "sp-run-1",
+        "SYNCING",
+        now - timedelta(minutes=20),
+        metrics={"documentsScanned": "400"},
+    )
     sim.put_job(Q + QB_RETIRED, "retired-1", "SUCCEEDED", old, old + timedelta(minutes=2))
 
 
@@ -59,34 +95,72 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
     def tick2(lb: Loopback) -> None:
         sim = lb.simulator
         start = now - timedelta(minutes=4)
-        sim.put_job(K + "confluence", "conf-new", "SUCCEEDED", start, now - timedelta(minutes=1),
-                    metrics={"documentsAdded": "4", "documentsModified": "12", "documentsScanned": "1210", "documentsFailed": "0"})
+        sim.put_job(
+            K + "confluence",
+            "conf-new",
+            "SUCCEEDED",
+            start,
+            now - timedelta(minutes=1),
+            metrics={
+                "documentsAdded": "4",
+                "documentsModified": "12",
+                "documentsScanned": "1210",
+                "documentsFailed": "0",
+            },
+        )
         # First seen already FAILED: it started and failed between two ticks. Hostile text on purpose.
-        sim.put_job(K + "web-crawler", "web-new", "FAILED", start, now - timedelta(minutes=2),
-                    error_code="InternalError",
-                    error_message="Crawl aborted: <!channel> robots.txt at https://example.com denied <b>all</b> & retries failed\nsee logs",
-                    data_source_error_code="WEB_CRAWLER_ROBOTS_DENIED",
-                    metrics={"documentsScanned": "37", "documentsFailed": "37"})
-        sim.put_job(K + "s3-manuals", "s3-new", "INCOMPLETE", start, now - timedelta(minutes=1),
-                    metrics={"documentsAdded": "120", "documentsFailed": "9", "documentsScanned": "129"})
-        sim.put_job(Q + QB_SHAREPOINT, "sp-run-1", "SYNCING_INDEXING", now - timedelta(minutes=20),
-                    metrics={"documentsScanned": "950", "documentsAdded": "900"})
+        sim.put_job(
+            K + "web-crawler",
+            "web-new",
+            "FAILED",
+            start,
+            now - timedelta(minutes=2),
+            error_code="InternalError",
+            error_message="Crawl aborted: <!channel> robots.txt at https://example.com denied <b>all</b> & retries failed\nsee logs",
+            data_source_error_code="WEB_CRAWLER_ROBOTS_DENIED",
+            metrics={"documentsScanned": "37", "documentsFailed": "37"},
+        )
+        sim.put_job(
+            K + "s3-manuals",
+            "s3-new",
+            "INCOMPLETE",
+            start,
+            now - timedelta(minutes=1),
+            metrics={"documentsAdded": "120", "documentsFailed": "9", "documentsScanned": "129"},
+        )
+        sim.put_job(
+            Q + QB_SHAREPOINT,
+            "sp-run-1",
+            "SYNCING_INDEXING",
+            now - timedelta(minutes=20),
+            metrics={"documentsScanned": "950", "documentsAdded": "900"},
+        )
 
     def tick3(lb: Loopback) -> None:
         """Nothing changes: a quiet tick."""
 
     def tick4(lb: Loopback) -> None:
         sim = lb.simulator
-        sim.put_job(Q + QB_SHAREPOINT, "sp-run-1", "FAILED", now - timedelta(minutes=20), now,
-                    error_code="InternalError", error_message="Access token for the SharePoint site expired",
-                    data_source_error_code="SHAREPOINT_AUTH_EXPIRED",
-                    metrics={"documentsScanned": "950", "documentsAdded": "900", "documentsFailed": "50"})
+        sim.put_job(
+            Q + QB_SHAREPOINT,
+            "sp-run-1",
+            "FAILED",
+            now - timedelta(minutes=20),
+            now,
+            error_code="InternalError",
+            error_message="Access token for the SharePoint site expired",
+            data_source_error_code="SHAREPOINT_AUTH_EXPIRED",
+            metrics={"documentsScanned": "950", "documentsAdded": "900", "documentsFailed": "50"},
+        )
         sim.delete_data_source(Q + QB_RETIRED)
         sim.throttle_next(3)
 
     return [
         ("first deploy: backfill 30 days of history (no alerts for old jobs)", None),
-        ("new jobs: one succeeds, one fails, one ends incomplete; SharePoint still indexing", tick2),
+        (
+            "new jobs: one succeeds, one fails, one ends incomplete; SharePoint still indexing",
+            tick2,
+        ),
         ("quiet tick: nothing changed", tick3),
         ("SharePoint fails; a data source was deleted; the API throttles three calls", tick4),
     ]
@@ -119,7 +193,9 @@ def _metric_lines(emf: list[dict[str, Any]]) -> list[str]:
             value = document[metric["Name"]]
             total = sum(value) if isinstance(value, list) else value
             if total:
-                lines.append(f"    {directive['Namespace']}/{metric['Name']} [{dims}] = {total:g} {metric.get('Unit', '')}")
+                lines.append(
+                    f"    {directive['Namespace']}/{metric['Name']} [{dims}] = {total:g} {metric.get('Unit', '')}"
+                )
     return lines
 
 
@@ -131,7 +207,12 @@ def main() -> int:
             {"kendra": [{"indexId": KENDRA_INDEX}], "qbusiness": [{"applicationId": QB_APP}]},
             LOOKBACK_DAYS=30,
         )
-        print("sync-auditor demo on loopback: moto at", lb.moto_url, "| Kendra + Q Business simulator at", lb.simulator.url)
+        print(
+            "sync-auditor demo on loopback: moto at",
+            lb.moto_url,
+            "| Kendra + Q Business simulator at",
+            lb.simulator.url,
+        )
         all_emf: list[dict[str, Any]] = []
         for number, (story, change) in enumerate(_scripted_ticks(now), start=1):
             if change:
@@ -144,11 +225,15 @@ def main() -> int:
             stats = lb.simulator.stats()
             print(f"\n== tick {number}: {story}")
             for service, counts in summary["services"].items():
-                print(f"  {service:9} polled={counts['DataSourcesPolled']} errors={counts['PollErrors']} "
-                      f"api_calls={counts['ApiCalls']} jobs_written={counts['JobsWritten']}")
-            print(f"  simulator saw {sum(stats['calls'].values())} API requests ({stats['throttled']} throttled)"
-                  f"; DynamoDB write units {summary['writeUnits']:g}; stream records delivered to notifier "
-                  f"{pump.delivered} (filtered out {pump.filtered_out}); alerts {len(alerts)}")
+                print(
+                    f"  {service:9} polled={counts['DataSourcesPolled']} errors={counts['PollErrors']} "
+                    f"api_calls={counts['ApiCalls']} jobs_written={counts['JobsWritten']}"
+                )
+            print(
+                f"  simulator saw {sum(stats['calls'].values())} API requests ({stats['throttled']} throttled)"
+                f"; DynamoDB write units {summary['writeUnits']:g}; stream records delivered to notifier "
+                f"{pump.delivered} (filtered out {pump.filtered_out}); alerts {len(alerts)}"
+            )
             for alert in alerts:
                 print(f"  -> ALERT {alert['Subject']}")
 
@@ -163,24 +248,36 @@ def main() -> int:
 def _print_history(lb: Loopback) -> None:
     print("\n== audit history (job table)")
     records = sorted(lb.job_records(), key=lambda r: (r["dataSourceKey"], r.get("startTime", "")))
-    print(f"  {'data source':48} {'execution':12} {'status':17} {'start':21} {'docs failed':>11} flags")
+    print(
+        f"  {'data source':48} {'execution':12} {'status':17} {'start':21} {'docs failed':>11} flags"
+    )
     for r in records:
-        source = r["dataSourceKey"].split("#")[-1][:8] if r["service"] == "qbusiness" else r["dataSourceId"]
+        source = (
+            r["dataSourceKey"].split("#")[-1][:8]
+            if r["service"] == "qbusiness"
+            else r["dataSourceId"]
+        )
         label = f"{r['service']}:{r.get('dataSourceName') or source}"
         history = " > ".join(h["status"] for h in r.get("statusHistory", []))
         flags = "backfilled" if r.get("backfilled") else history
-        print(f"  {label:48} {r['executionId']:12} {r['status']:17} {r.get('startTime', '-'):21} "
-              f"{r.get('documentsFailed', '-')!s:>11} {flags}")
+        print(
+            f"  {label:48} {r['executionId']:12} {r['status']:17} {r.get('startTime', '-'):21} "
+            f"{r.get('documentsFailed', '-')!s:>11} {flags}"
+        )
 
 
 def _print_alerts(lb: Loopback) -> None:
     published = lb.published()
-    print(f"\n== alerts as subscribers receive them ({len(published)} published, one per change into FAILED/INCOMPLETE)")
+    print(
+        f"\n== alerts as subscribers receive them ({len(published)} published, one per change into FAILED/INCOMPLETE)"
+    )
     for number, alert in enumerate(published, start=1):
         bodies = json.loads(alert["message"])
         print(f"\n--- alert {number}: email to search-oncall@example.com")
         print(f"Subject: {alert['subject']}")
-        attributes = {name: value.get("Value") for name, value in (alert["attributes"] or {}).items()}
+        attributes = {
+            name: value.get("Value") for name, value in (alert["attributes"] or {}).items()
+        }
         print(f"Message attributes: {attributes}")
         print(bodies["email"])
         print(f"--- alert {number}: Slack via AWS Chatbot (custom notification payload)")

@@ -66,7 +66,9 @@ class Loopback:
         """One schedule tick: invoke the real poller handler."""
         from sync_auditor.handlers import poller
 
-        return poller.handler({}, LocalContext(function_name="poller", timeout_seconds=timeout_seconds))
+        return poller.handler(
+            {}, LocalContext(function_name="poller", timeout_seconds=timeout_seconds)
+        )
 
     def notify(self) -> PumpReport:
         """Deliver what the stream holds to the real notifier handler, as Lambda would."""
@@ -102,7 +104,12 @@ class Loopback:
 
         topic = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[self.topic_arn]
         return [
-            {"messageId": message_id, "subject": subject, "message": message, "attributes": attributes}
+            {
+                "messageId": message_id,
+                "subject": subject,
+                "message": message,
+                "attributes": attributes,
+            }
             for message_id, message, subject, attributes, _group in topic.sent_notifications
         ]
 
@@ -111,7 +118,9 @@ class Loopback:
 
         paginator = self.client("dynamodb").get_paginator("scan")
         return [
-            from_item(item) for page in paginator.paginate(TableName=JOB_TABLE) for item in page["Items"]
+            from_item(item)
+            for page in paginator.paginate(TableName=JOB_TABLE)
+            for item in page["Items"]
         ]
 
 

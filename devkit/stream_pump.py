@@ -46,7 +46,9 @@ class StreamPump:
 
     def _read_new_records(self) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
-        shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"][
+            "Shards"
+        ]
         for shard in shards:
             shard_id = shard["ShardId"]
             request: dict[str, Any] = {"StreamArn": self.stream_arn, "ShardId": shard_id}
@@ -92,7 +94,9 @@ class StreamPump:
                 report.delivered += len(pending)
                 return
             # Lambda checkpoints before the first failure and retries from it onward.
-            first = next(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failures)
+            first = next(
+                i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failures
+            )
             report.delivered += first
             pending = pending[first:]
         report.failed_to_destination += pending
