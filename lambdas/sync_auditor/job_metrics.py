@@ -1,0 +1,93 @@
+"""Which EMF metrics a job's change into a terminal status emits, and emitting them.
+
+Dimension sets are exactly `{Service}` and, when per-data-source metrics are switched on,
+`{Service, DataSourceKey}`: alarms and the dashboard match a metric by its full dimension set.
+Every `DataSourceKey` value is one more billed custom metric per metric name (seven names per
+data source), which is why that set is opt-in. Keys hold ids only, never names or job text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+from sync_auditor.model import DOCUMENT_COUNTS
+from sync_auditor.observability import metrics as shared_metrics
+
+JOB_COUNT_METRICS = {
+    "SUCCEEDED": "SyncJobsSucceeded",
+    "FAILED": "SyncJobsFailed",
+    "INCOMPLETE": "SyncJobsIncomplete",
+    "ABORTED": "SyncJobsAborted",
+}
+DOCUMENT_METRICS = {name: name[0].upper() + name[1:] for name in DOCUMENT_COUNTS}
+DURATION_METRIC = "SyncDurationSeconds"
+ALERTS_PUBLISHED = "AlertsPublished"
+RECORDS_FAILED = "RecordsFailed"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: MetricUnit
+    value: float
+
+
+@dataclass(frozen=True)
+class MetricSet:
+    """Metrics that share dimensions: one EMF document, each metric under every dimension set."""
+
+    dimension_sets: tuple[dict[str, str], ...]
+    metrics: tuple[Metric, ...]
+
+
+def for_terminal_change(job: Mapping[str, Any], *, per_data_source: bool) -> MetricSet:
+    """The metrics of a job that just turned terminal: its count, document counts, duration."""
+    status = str(job["status"])
+    values = [Metric(JOB_COUNT_METRICS[status], MetricUnit.Count, 1)]
+    for attribute, name in DOCUMENT_METRICS.items():
+        if (count := _number(job.get(attribute))) is not None:
+            values.append(Metric(name, MetricUnit.Count, count))
+    if (duration := _number(job.get("durationSeconds"))) is not None:
+        values.append(Metric(DURATION_METRIC, MetricUnit.Seconds, duration))
+    service = {"Service": str(job["service"])}
+    dimension_sets = [service]
+    if per_data_source:
+        dimension_sets.append({**service, "DataSourceKey": str(job["dataSourceKey"])})
+    return MetricSet(tuple(dimension_sets), tuple(values))
+
+
+def alert_published(service: str) -> MetricSet:
+    return MetricSet(({"Service": service},), (Metric(ALERTS_PUBLISHED, MetricUnit.Count, 1),))
+
+
+def records_failed(service: str, count: int) -> MetricSet:
+    """Stream records the notifier could not handle this time (they are retried, then DLQ'd)."""
+    return MetricSet(({"Service": service},), (Metric(RECORDS_FAILED, MetricUnit.Count, count),))
+
+
+def emit(metric_sets: Sequence[MetricSet]) -> None:
+    """Print one EMF document per set, right away, with no state shared with other emitters."""
+    for metric_set in metric_sets:
+        # Not Metrics(): its buffer is shared by every instance, and a batch can hold both
+        # services. service="" keeps Powertools from adding its own `service` dimension.
+        emf = EphemeralMetrics(namespace=shared_metrics.namespace, service="")
+        primary, *extra = metric_set.dimension_sets
+        for name, value in primary.items():
+            emf.add_dimension(name=name, value=value)
+        for dimensions in extra:
+            emf.add_dimensions(**dimensions)
+        for metric in metric_set.metrics:
+            emf.add_metric(name=metric.name, unit=metric.unit, value=metric.value)
+        emf.flush_metrics()
+
+
+def _number(value: Any) -> float | None:
+    """A stored number (Decimal from the stream); anything else is treated as absent."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    return float(value)
