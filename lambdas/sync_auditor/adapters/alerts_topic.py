@@ -1,0 +1,21 @@
+"""The only code that talks to SNS: publish one alert to the alerts topic."""
+
+from __future__ import annotations
+
+from sync_auditor.adapters import clients
+from sync_auditor.alert_message import AlertMessage
+
+
+def publish(topic_arn: str, alert: AlertMessage) -> str:
+    """Publish with a body per protocol; returns the SNS message id. Errors propagate (retry)."""
+    response = clients.client("sns").publish(
+        TopicArn=topic_arn,
+        Subject=alert.subject,
+        Message=alert.message,
+        MessageStructure="json",
+        MessageAttributes={
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in alert.attributes.items()
+        },
+    )
+    return str(response["MessageId"])
