@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -62,12 +62,8 @@ class Alert:
     @classmethod
     def from_job(cls, job: Mapping[str, Any], *, previous_status: str | None, region: str) -> Alert:
         """Read a job record (a stream image, numbers as Decimal); the key is the source of ids."""
-        ids = DataSourceRef.from_key(str(job["dataSourceKey"]))
-        source = DataSourceRef(
-            ids.service,
-            index_id=ids.index_id,
-            data_source_id=ids.data_source_id,
-            application_id=ids.application_id,
+        source = replace(
+            DataSourceRef.from_key(str(job["dataSourceKey"])),
             data_source_name=_text(job.get("dataSourceName")),
             index_name=_text(job.get("indexName")),
             application_name=_text(job.get("applicationName")),
@@ -131,8 +127,8 @@ def build(alert: Alert) -> AlertMessage:
 def subject(alert: Alert) -> str:
     """One ASCII line under 100 characters: status, service and data source (name, else id)."""
     prefix = f"{alert.service_title} sync {_ascii_line(alert.status)}: "
-    label = _ascii_line(alert.source.data_source_name or "") or alert.source.data_source_id
-    return _cap(prefix + _ascii_line(label), SUBJECT_LIMIT, "...")
+    name = _ascii_line(alert.source.data_source_name or "")
+    return _cap(prefix + (name or _ascii_line(alert.source.data_source_id)), SUBJECT_LIMIT, "...")
 
 
 def message_attributes(alert: Alert) -> dict[str, str]:
@@ -192,7 +188,8 @@ def chatbot_payload(alert: Alert) -> dict[str, Any]:
     lines += [
         f"*Execution:* {_chat_code(alert.execution_id, NAME_LIMIT)}",
         f"*Status:* {status} (previous: {_slack_escape(_previous(alert))})",
-        f"*Started:* {_or_unknown(alert.start_time)}   *Ended:* {_or_unknown(alert.end_time)}"
+        f"*Started:* {_slack_escape(_or_unknown(alert.start_time))}"
+        f"   *Ended:* {_slack_escape(_or_unknown(alert.end_time))}"
         f"   *Duration:* {_duration(alert.duration_seconds)}",
     ]
     if alert.error_code:

@@ -21,11 +21,15 @@ from tests.unit.notifier_builders import (
     qbusiness_job,
 )
 
+# As long as the APIs allow (2,048 characters), and full of Slack markup, controls and unicode.
 HOSTILE_ERROR = (
-    "<!channel> <!here> <@U123> see <https://evil.example/login|the fix> & `rm -rf` ```\n"
-    "Console:          https://evil.example/\r\n"
-    "\u202eevil\u200b \x00\x07\x1b[31m データソース 🚨 "
-) * 16  # about 2,300 characters
+    (
+        "<!channel> <!here> <@U123> see <https://evil.example/login|the fix> & `rm -rf` ```\n"
+        "Console:          https://evil.example/\r\n"
+        "\u202eevil\u200b \x00\x07\x1b[31m データソース 🚨 "
+    )
+    * 20
+)[:2048]
 HOSTILE_NAME = "docs\n\r\t<!channel>\x00 データ \u202e" + "x" * 300
 
 
@@ -146,7 +150,7 @@ def test_chatbot_payload_has_the_custom_notification_shape() -> None:
 
 
 def test_chatbot_payload_defuses_mentions_links_and_markup_in_job_text() -> None:
-    # Given a 2,300-character error message and a name full of Slack markup
+    # Given a 2,048-character error message and a name full of Slack markup
     alert = alert_for(kendra_job(errorMessage=HOSTILE_ERROR, dataSourceName=HOSTILE_NAME))
     # When the Chatbot payload is made
     content = alert_message.chatbot_payload(alert)["content"]
