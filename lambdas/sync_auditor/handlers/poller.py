@@ -6,15 +6,17 @@ import time
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sync_auditor import job_metrics
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.adapters.kendra import KendraApi
 from sync_auditor.adapters.qbusiness import QBusinessApi
 from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.discovery import Discovery
+from sync_auditor.job_metrics import Metric, MetricSet
 from sync_auditor.model import SERVICES
 from sync_auditor.observability import logger, tracer
 from sync_auditor.poll import Poller, PollReport
@@ -123,12 +125,15 @@ def _summary(
 
 def emit_metrics(summary: dict[str, Any]) -> None:
     """Auditor health metrics, one EMF document per service (dimension Service)."""
-    for service, counts in summary["services"].items():
-        metrics = EphemeralMetrics()
-        metrics.add_dimension("Service", service)
-        for name, value in counts.items():
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-        metrics.flush_metrics()
+    job_metrics.emit(
+        [
+            MetricSet(
+                ({"Service": service},),
+                tuple(Metric(name, MetricUnit.Count, value) for name, value in counts.items()),
+            )
+            for service, counts in summary["services"].items()
+        ]
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)
