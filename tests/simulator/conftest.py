@@ -27,8 +27,11 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 # One session for the whole module: loading the service models once keeps clients cheap.
 _SESSION = boto3.session.Session()
-NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 1})
-UNVALIDATED = Config(retries={"mode": "standard", "max_attempts": 1}, parameter_validation=False)
+# `max_attempts` in botocore's retries config counts retries, not attempts: 1 still retries once.
+NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
+UNVALIDATED = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False
+)
 
 ClientFactory = Callable[..., Any]
 
