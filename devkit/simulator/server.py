@@ -109,7 +109,7 @@ class SimulatorServer:
         self.url = f"http://{shown}:{bound_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.02},
             name=f"simulator-{bound_port}",
             daemon=True,
         )

@@ -1,0 +1,162 @@
+"""A client of the /_sim/ control API with the Simulator's own method names, for scripts and
+benchmarks that run the simulator in another process (`python -m devkit.simulator`)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from devkit.simulator.wire import epoch_seconds
+
+
+class RemoteSimulator:
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        if not url.startswith("http://"):
+            raise ValueError(f"the simulator serves plain http on loopback, not {url!r}")
+        self.url = url.rstrip("/")
+        self._timeout = timeout
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        # The scheme is checked in __init__: http only, never file: or others.
+        request = urllib.request.Request(  # noqa: S310
+            f"{self.url}/_sim/{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            raise ValueError(f"simulator control API: {error.read().decode()}") from None
+
+    # -- inventory ---------------------------------------------------------------------------
+
+    def add_kendra_index(self, index_id: str, name: str | None = None) -> None:
+        self._call("POST", "kendra-indices", {"index_id": index_id, "name": name})
+
+    def add_kendra_data_source(
+        self, index_id: str, data_source_id: str, name: str | None = None
+    ) -> None:
+        self.add_data_source(f"kendra#{index_id}#{data_source_id}", name)
+
+    def add_qbusiness_application(self, application_id: str, name: str | None = None) -> None:
+        self._call(
+            "POST", "qbusiness-applications", {"application_id": application_id, "name": name}
+        )
+
+    def add_qbusiness_index(
+        self, application_id: str, index_id: str, name: str | None = None
+    ) -> None:
+        self._call(
+            "POST",
+            "qbusiness-indices",
+            {"application_id": application_id, "index_id": index_id, "name": name},
+        )
+
+    def add_qbusiness_data_source(
+        self, application_id: str, index_id: str, data_source_id: str, name: str | None = None
+    ) -> None:
+        self.add_data_source(f"qbusiness#{application_id}#{index_id}#{data_source_id}", name)
+
+    def add_data_source(self, key: str, name: str | None = None) -> None:
+        self._call("POST", "data-sources", {"key": key, "name": name})
+
+    def delete_data_source(self, key: str) -> None:
+        self._call("DELETE", f"data-sources?key={quote(key)}")
+
+    def deny(self, key: str) -> None:
+        self._call("POST", "deny", {"key": key, "denied": True})
+
+    def allow(self, key: str) -> None:
+        self._call("POST", "deny", {"key": key, "denied": False})
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def put_job(
+        self,
+        key: str,
+        execution_id: str,
+        status: str,
+        start_time: datetime | None,
+        end_time: datetime | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+        data_source_error_code: str | None = None,
+        metrics: Mapping[str, str] | None = None,
+    ) -> None:
+        self.put_jobs(
+            [
+                {
+                    "key": key,
+                    "execution_id": execution_id,
+                    "status": status,
+                    "start_time": start_time,
+                    "end_time": end_time,
+                    "error_code": error_code,
+                    "error_message": error_message,
+                    "data_source_error_code": data_source_error_code,
+                    "metrics": dict(metrics) if metrics else None,
+                }
+            ]
+        )
+
+    def put_jobs(self, jobs: Iterable[Mapping[str, Any]]) -> None:
+        """Many put_job calls (dicts of its arguments) in one request."""
+        self._call("POST", "jobs", {"jobs": [_job_document(job) for job in jobs]})
+
+    def put_raw_job(
+        self, key: str, raw: Mapping[str, Any], execution_id: str | None = None
+    ) -> None:
+        body = {"key": key, "raw": json.loads(json.dumps(raw, default=_encode))}
+        if execution_id is not None:
+            body["execution_id"] = execution_id
+        self._call("POST", "raw-jobs", body)
+
+    def jobs(self, key: str) -> list[dict[str, Any]]:
+        return list(self._call("GET", f"jobs?key={quote(key)}")["jobs"])
+
+    # -- knobs and measurement ---------------------------------------------------------------
+
+    def knobs(self) -> dict[str, Any]:
+        return dict(self._call("GET", "knobs"))
+
+    def set_knobs(self, **knobs: Any) -> dict[str, Any]:
+        """latency_seconds=, order=, rate_limit=, throttle_next=, fail_next={count, code}."""
+        return dict(self._call("POST", "knobs", knobs))
+
+    def throttle_next(self, count: int) -> None:
+        self.set_knobs(throttle_next=count)
+
+    def fail_next(self, count: int, code: str, message: str | None = None) -> None:
+        failure = {"count": count, "code": code, **({"message": message} if message else {})}
+        self.set_knobs(fail_next=failure)
+
+    def rate_limit(self, per_second: float | None) -> None:
+        self.set_knobs(rate_limit=per_second)
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self._call("GET", "stats"))
+
+    def reset_stats(self) -> None:
+        self._call("POST", "stats/reset")
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return epoch_seconds(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _job_document(job: Mapping[str, Any]) -> dict[str, Any]:
+    document = dict(job)
+    for name in ("start_time", "end_time"):
+        if isinstance(document.get(name), datetime):
+            document[name] = epoch_seconds(document[name])
+    return document
