@@ -1,0 +1,116 @@
+"""cdk-nag AwsSolutions findings this stack accepts, each on the one construct it concerns.
+
+Every acknowledgment names the exact finding (for IAM5 the exact wildcard resource), so a new
+wildcard anywhere else still fails `cdk synth`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from constructs import IConstruct
+
+from infra.config import SyncAuditorConfig
+from infra.poller import kendra_statements, qbusiness_statements
+
+if TYPE_CHECKING:
+    from infra.stack import SyncAuditorStack
+
+XRAY_REASON = (
+    "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no "
+    "resource-level permissions"
+)
+
+
+def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
+    Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def nag_arn(service: str, resource: str) -> str:
+    """An ARN as cdk-nag prints it in IAM5 finding ids (pseudo parameters in angle brackets)."""
+    return f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
+
+
+def _target_wildcard_reason(resource: str) -> str:
+    tail = resource.split("<AWS::AccountId>:", 1)[1]
+    patterns = (
+        (r"index/\*(/data-source/\*)?", 'kendra is "all": every index of the region is'),
+        (r"index/([^/*]+)/data-source/\*", "every data source of Kendra index {0} is"),
+        (
+            r"application/\*(/index/\*(/data-source/\*)?)?",
+            'qbusiness is "all": every application of the region is',
+        ),
+        (
+            r"application/([^/*]+)/index/\*(/data-source/\*)?",
+            "every index of Q Business application {0} (no indexId) is",
+        ),
+        (
+            r"application/([^/*]+)/index/([^/*]+)/data-source/\*",
+            "every data source of Q Business application {0} index {1} is",
+        ),
+    )
+    for pattern, what in patterns:
+        match = re.fullmatch(pattern, tail)
+        if match:
+            subject = what.format(*match.groups())
+            return (
+                f"the configuration audits by discovery: {subject} listed at poll time, so "
+                "their ids are unknown at synth; the wildcard reaches no further than that scope"
+            )
+    raise ValueError(f"no reason written for the wildcard resource {resource}")
+
+
+def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> None:
+    """Acknowledge the findings this design accepts; anything else still fails synth."""
+    poller, notifier = stack.poller, stack.notifier
+    poller_policy = poller.auditor.role.node.find_child("DefaultPolicy")
+    notifier_policy = notifier.auditor.role.node.find_child("DefaultPolicy")
+
+    star_reasons = [XRAY_REASON]
+    if config.kendra == "all":
+        star_reasons.append('kendra:ListIndices (kendra is "all") supports no resource type')
+    if config.qbusiness == "all":
+        star_reasons.append(
+            'qbusiness:ListApplications (qbusiness is "all") supports no resource type'
+        )
+    acknowledge(poller_policy, "AwsSolutions-IAM5[Resource::*]", "; ".join(star_reasons))
+    statements = kendra_statements(config.kendra, nag_arn) + qbusiness_statements(
+        config.qbusiness, nag_arn
+    )
+    wildcards = {
+        resource
+        for statement in statements
+        for resource in statement.resources
+        if "*" in resource and resource != "*"
+    }
+    for resource in sorted(wildcards):
+        acknowledge(
+            poller_policy,
+            f"AwsSolutions-IAM5[Resource::{resource}]",
+            _target_wildcard_reason(resource),
+        )
+
+    acknowledge(
+        notifier_policy,
+        "AwsSolutions-IAM5[Resource::*]",
+        f"{XRAY_REASON}; neither does dynamodb:ListStreams, which the stream event source needs",
+    )
+    function_id = Stack.of(poller.function).get_logical_id(poller.function.node.default_child)  # type: ignore[arg-type]
+    acknowledge(
+        poller.schedule_role,
+        f"AwsSolutions-IAM5[Resource::<{function_id}.Arn>:*]",
+        "grantInvoke adds the function's qualified ARNs: the wildcard covers versions and "
+        "aliases of the poller function only",
+    )
+    for queue, role in (
+        (poller.dead_letter_queue, "EventBridge Scheduler's dead-letter queue for the poll target"),
+        (notifier.failure_queue, "the notifier stream event source's on-failure destination"),
+    ):
+        acknowledge(
+            queue,
+            "AwsSolutions-SQS3",
+            f"this queue is itself a dead-letter queue ({role}), which cdk-nag only recognizes "
+            "for SQS redrive; it is alarmed on depth",
+        )

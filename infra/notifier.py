@@ -1,0 +1,119 @@
+"""The notifier: job table stream in, one SNS alert per change into an alert status, EMF metrics."""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.alerts import Alerts
+from infra.config import SyncAuditorConfig
+from infra.functions import MAX_ATTEMPTS, AuditorFunction, log_retention, powertools_environment
+from infra.tables import AuditTables
+from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERN
+
+HANDLER: Final = "sync_auditor.handlers.notifier.handler"
+TIMEOUT: Final = Duration.minutes(1)
+MEMORY_MB: Final = 256
+# Small batches: one poison record costs little with bisecting, and alerts go out promptly.
+BATCH_SIZE: Final = 10
+# Bounded retries, then the batch's coordinates go to the failure queue (alarmed) instead of
+# blocking the shard; the stream keeps records 24 h, so the age limit stays well inside it.
+RETRY_ATTEMPTS: Final = 5
+MAX_RECORD_AGE: Final = Duration.hours(6)
+FAILURE_QUEUE_RETENTION: Final = Duration.days(14)
+
+
+class Notifier(Construct):
+    """The notifier function, its stream event source and the queue for batches it gives up on."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: SyncAuditorConfig,
+        tables: AuditTables,
+        alerts: Alerts,
+        code: lambda_.Code,
+        layer: lambda_.ILayerVersion,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # POWERTOOLS_IDEMPOTENCY_DISABLED stays unset: idempotency is what makes one alert
+        # per change hold when a batch is retried.
+        environment = {
+            "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
+            "STATE_TABLE_NAME": tables.state_table.table_name,
+            "ALERT_STATUSES": ",".join(config.alert_statuses),
+            "PER_DATA_SOURCE_METRICS": "true" if config.per_data_source_metrics else "false",
+            "RETRY_MODE": config.retry_mode,
+            "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+            **powertools_environment(config.metrics_namespace),
+        }
+        self.auditor = AuditorFunction(
+            self,
+            "Notifier",
+            handler=HANDLER,
+            description="sync-auditor: alerts and metrics from job table changes",
+            code=code,
+            layer=layer,
+            environment=environment,
+            timeout=TIMEOUT,
+            memory_size=MEMORY_MB,
+            log_retention=log_retention(config.log_retention_days),
+        )
+        self.function = self.auditor.function
+        role = self.auditor.role
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[alerts.topic.topic_arn])
+        )
+        # What a publisher to a KMS-encrypted topic needs, and only through SNS.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[alerts.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.amazonaws.com"}},
+            )
+        )
+        # Powertools idempotency records; the job table itself is only read through the stream.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                ],
+                resources=[tables.state_table.table_arn],
+            )
+        )
+        role.add_to_policy(tables.key_statement())
+
+        self.failure_queue = sqs.Queue(
+            self,
+            "FailureQueue",
+            # SQS-managed keys suffice: Lambda sends batch coordinates here, not the records.
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=FAILURE_QUEUE_RETENTION,
+        )
+        self.event_source = sources.DynamoEventSource(
+            tables.job_table,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=BATCH_SIZE,
+            bisect_batch_on_error=True,
+            retry_attempts=RETRY_ATTEMPTS,
+            max_record_age=MAX_RECORD_AGE,
+            report_batch_item_failures=True,
+            # One batch per shard at a time keeps a job's changes in order.
+            parallelization_factor=1,
+            on_failure=sources.SqsDlq(self.failure_queue),
+            filters=[{"pattern": json.dumps(NOTIFIER_FILTER_PATTERN, separators=(",", ":"))}],
+        )
+        self.function.add_event_source(self.event_source)

@@ -1,0 +1,221 @@
+"""The poller: run on a schedule, page each audited data source's sync jobs into the job table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final, Literal
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import ALL, KendraTarget, QBusinessTarget, SyncAuditorConfig
+from infra.functions import MAX_ATTEMPTS, AuditorFunction, log_retention, powertools_environment
+from infra.tables import AuditTables
+
+HANDLER: Final = "sync_auditor.handlers.poller.handler"
+TIMEOUT: Final = Duration.minutes(5)
+MEMORY_MB: Final = 512
+# The poll stops this long before the timeout to save its cursors (settings.PollerSettings).
+DEADLINE_MARGIN_SECONDS: Final = 20
+# A missed tick is made up by the next one, so retry a failed delivery briefly, then park it.
+SCHEDULE_RETRY_ATTEMPTS: Final = 2
+SCHEDULE_MAX_EVENT_AGE: Final = Duration.minutes(5)
+DLQ_RETENTION: Final = Duration.days(14)
+
+ArnFactory = Callable[[str, str], str]
+
+
+def _arn(service: str, resource: str) -> str:
+    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def kendra_statements(
+    kendra: tuple[KendraTarget, ...] | Literal["all"], arn: ArnFactory = _arn
+) -> list[iam.PolicyStatement]:
+    """The Kendra list calls the targets need, on the ARNs they name.
+
+    ListDataSourceSyncJobs requires the index and the data source; ListDataSources the index;
+    ListIndices supports no resource type, so it gets "*" and only for "all".
+    """
+    sync_jobs: list[str] = []
+    list_data_sources: list[str] = []
+    # A string is "all" (config.py admits no other).
+    if isinstance(kendra, str):
+        list_data_sources.append(arn("kendra", "index/*"))
+        sync_jobs += [arn("kendra", "index/*"), arn("kendra", "index/*/data-source/*")]
+    else:
+        for target in kendra:
+            index = arn("kendra", f"index/{target.index_id}")
+            sync_jobs.append(index)
+            if target.data_source_ids is None:
+                list_data_sources.append(index)
+                sync_jobs.append(f"{index}/data-source/*")
+            else:
+                sync_jobs += [f"{index}/data-source/{ds}" for ds in target.data_source_ids]
+    statements = []
+    if sync_jobs:
+        statements.append(_allow("kendra:ListDataSourceSyncJobs", sync_jobs))
+    if list_data_sources:
+        statements.append(_allow("kendra:ListDataSources", list_data_sources))
+    if kendra == ALL:
+        statements.append(_allow("kendra:ListIndices", ["*"]))
+    return statements
+
+
+def qbusiness_statements(
+    qbusiness: tuple[QBusinessTarget, ...] | Literal["all"], arn: ArnFactory = _arn
+) -> list[iam.PolicyStatement]:
+    """The Q Business list calls the targets need, on the ARNs they name.
+
+    ListDataSourceSyncJobs requires application, index and data source; ListDataSources the
+    application and index; ListIndices the application; ListApplications no resource ("*").
+    """
+    sync_jobs: list[str] = []
+    list_data_sources: list[str] = []
+    list_indices: list[str] = []
+    if isinstance(qbusiness, str):
+        apps = arn("qbusiness", "application/*")
+        list_indices.append(apps)
+        list_data_sources += [apps, f"{apps}/index/*"]
+        sync_jobs += [apps, f"{apps}/index/*", f"{apps}/index/*/data-source/*"]
+    else:
+        for target in qbusiness:
+            app = arn("qbusiness", f"application/{target.application_id}")
+            if target.index_id is None:
+                list_indices.append(app)
+                list_data_sources += [app, f"{app}/index/*"]
+                sync_jobs += [app, f"{app}/index/*", f"{app}/index/*/data-source/*"]
+                continue
+            index = f"{app}/index/{target.index_id}"
+            sync_jobs += [app, index]
+            if target.data_source_ids is None:
+                list_data_sources += [app, index]
+                sync_jobs.append(f"{index}/data-source/*")
+            else:
+                sync_jobs += [f"{index}/data-source/{ds}" for ds in target.data_source_ids]
+    statements = []
+    if sync_jobs:
+        statements.append(_allow("qbusiness:ListDataSourceSyncJobs", sync_jobs))
+    if list_data_sources:
+        statements.append(_allow("qbusiness:ListDataSources", list_data_sources))
+    if list_indices:
+        statements.append(_allow("qbusiness:ListIndices", list_indices))
+    if qbusiness == ALL:
+        statements.append(_allow("qbusiness:ListApplications", ["*"]))
+    return statements
+
+
+def _allow(action: str, resources: Sequence[str]) -> iam.PolicyStatement:
+    return iam.PolicyStatement(actions=[action], resources=_unique(resources))
+
+
+class Poller(Construct):
+    """The poller function, its least-privilege role, its schedule and the schedule's DLQ."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: SyncAuditorConfig,
+        tables: AuditTables,
+        code: lambda_.Code,
+        layer: lambda_.ILayerVersion,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        environment = {
+            "JOB_TABLE_NAME": tables.job_table.table_name,
+            "STATE_TABLE_NAME": tables.state_table.table_name,
+            "TARGETS": config.targets_json(),
+            "LOOKBACK_DAYS": str(config.lookback_days),
+            "MAX_PARALLEL_CALLS": str(config.max_parallel_calls),
+            "DEADLINE_MARGIN_SECONDS": str(DEADLINE_MARGIN_SECONDS),
+            "RETRY_MODE": config.retry_mode,
+            "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+            **powertools_environment(config.metrics_namespace),
+        }
+        if config.retention_days is not None:
+            environment["RETENTION_DAYS"] = str(config.retention_days)
+        self.auditor = AuditorFunction(
+            self,
+            "Poller",
+            handler=HANDLER,
+            description="sync-auditor: records Kendra / Q Business sync jobs in the job table",
+            code=code,
+            layer=layer,
+            environment=environment,
+            timeout=TIMEOUT,
+            memory_size=MEMORY_MB,
+            log_retention=log_retention(config.log_retention_days),
+            # Scheduler invokes asynchronously: a retried poll would overlap the next tick,
+            # which repeats the same work anyway (cursors advance only on success).
+            retry_attempts=0,
+        )
+        self.function = self.auditor.function
+        role = self.auditor.role
+        # Reads to compare, conditional writes to record: never Scan, never DeleteItem.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:UpdateItem",
+                ],
+                resources=[
+                    tables.job_table.table_arn,
+                    *tables.index_arns(),
+                    tables.state_table.table_arn,
+                ],
+            )
+        )
+        role.add_to_policy(tables.key_statement())
+        for statement in kendra_statements(config.kendra) + qbusiness_statements(config.qbusiness):
+            role.add_to_policy(statement)
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "ScheduleDeadLetterQueue",
+            # SQS-managed keys: the messages are schedule metadata, not audit data.
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        # The role CDK would make, made here so its one finding can be acknowledged by path.
+        self.schedule_role = iam.Role(
+            self,
+            "ScheduleRole",
+            description="sync-auditor: lets the poll schedule invoke the poller",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={
+                    "StringEquals": {
+                        "aws:SourceAccount": Aws.ACCOUNT_ID,
+                        "aws:SourceArn": _arn("scheduler", "schedule-group/default"),
+                    }
+                },
+            ),
+        )
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            schedule=scheduler.ScheduleExpression.expression(config.schedule),
+            description="sync-auditor: poll sync jobs",
+            target=targets.LambdaInvoke(
+                self.function,
+                dead_letter_queue=self.dead_letter_queue,
+                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                max_event_age=SCHEDULE_MAX_EVENT_AGE,
+                role=self.schedule_role,
+            ),
+        )
