@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import Message
 from typing import Any, Protocol
 
 from devkit.simulator import kendra_protocol, qbusiness_protocol
@@ -23,7 +24,7 @@ from devkit.simulator.wire import Reply
 
 logger = logging.getLogger(__name__)
 
-_SERVED: dict[ServiceName, frozenset[str]] = {
+_SERVED: dict[str, frozenset[str]] = {
     service: frozenset(op for (s, op) in OPERATIONS if s == service)
     for service in ("kendra", "qbusiness")
 }
@@ -34,7 +35,7 @@ class Request:
     method: str
     path: str
     query: str
-    headers: Mapping[str, str]
+    headers: Message  # case-insensitive, as HTTP header names are
     body: bytes
 
 
@@ -79,9 +80,9 @@ class Backend:
             return protocol.error_reply(error)
         except Exception as exc:  # a simulator bug: answer like a server fault, and say so
             logger.exception("simulator failed on %s:%s", service, operation)
-            error = ApiError("InternalServerException", f"simulator error: {exc!r}")
-            self.stats.error(error)
-            return protocol.error_reply(error)
+            fault = ApiError("InternalServerException", f"simulator error: {exc!r}")
+            self.stats.error(fault)
+            return protocol.error_reply(fault)
 
     @staticmethod
     def _decode(service: ServiceName, request: Request) -> tuple[str, dict[str, Any]]:

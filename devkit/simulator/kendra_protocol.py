@@ -7,7 +7,7 @@ model gives Kendra's error shapes no status codes of their own.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from email.message import Message
 from typing import Any
 
 from devkit.simulator.errors import ApiError, unknown_operation
@@ -22,9 +22,7 @@ def _content_type() -> str:
     return f"application/x-amz-json-{service_model(SERVICE).metadata['jsonVersion']}"
 
 
-def decode(
-    headers: Mapping[str, str], body: bytes, served: frozenset[str]
-) -> tuple[str, dict[str, Any]]:
+def decode(headers: Message, body: bytes, served: frozenset[str]) -> tuple[str, dict[str, Any]]:
     """(operation, params) of a request; UnknownOperation or Serialization errors otherwise."""
     target = headers.get("X-Amz-Target", "")
     prefix, _, operation = target.partition(".")

@@ -61,7 +61,7 @@ def kendra_key(params: Params) -> str | None:
 def qbusiness_key(params: Params) -> str | None:
     ids = [params.get(name) for name in ("applicationId", "indexId", "dataSourceId")]
     if all(isinstance(value, str) for value in ids):
-        return "qbusiness#" + "#".join(ids)
+        return "qbusiness#" + "#".join(str(value) for value in ids)
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from email.message import Message
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -55,7 +55,7 @@ def decode(
     method: str,
     path: str,
     query: str,
-    headers: Mapping[str, str],
+    headers: Message,
     body: bytes,
     served: frozenset[str],
 ) -> tuple[str, dict[str, Any]]:
@@ -69,7 +69,7 @@ def decode(
 
 
 def _params(
-    operation: str, match: re.Match[str], query: str, headers: Mapping[str, str], body: bytes
+    operation: str, match: re.Match[str], query: str, headers: Message, body: bytes
 ) -> dict[str, Any]:
     shape = operation_model(SERVICE, operation).input_shape
     query_values = parse_qs(query, keep_blank_values=True)

@@ -30,7 +30,7 @@ CONTROL_PREFIX = "/_sim/"
 def ensure_loopback(host: str) -> None:
     """Refuse any address that is not loopback: the simulator has no authentication."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except socket.gaierror as exc:
         raise ValueError(f"cannot resolve host {host!r}: {exc}") from None
     outside = [a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_loopback]
@@ -104,8 +104,8 @@ class SimulatorServer:
         ensure_loopback(host)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._server = _Server((host, port), simulator, family)
-        bound_host, bound_port = self._server.server_address[:2]
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+        bound_port = self._server.server_address[1]
+        shown = f"[{host}]" if ":" in host else host  # IPv6 literals need brackets in URLs
         self.url = f"http://{shown}:{bound_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,

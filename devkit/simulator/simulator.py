@@ -211,8 +211,15 @@ class Simulator:
     # -- measurement -------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        """{"calls": {"kendra:ListDataSourceSyncJobs": n, ...}, "throttled": n,
-        "by_data_source": {key: n}, "rejected": n, "errors": {code: n}}."""
+        """Request counters since the last reset:
+
+        calls           {"<service>:<Operation>": n}, every request that named a served
+                        operation, throttled and failed ones included (each retry counts)
+        by_data_source  {dataSourceKey: n}, the same for requests addressed to a data source
+        throttled       requests answered ThrottlingException
+        rejected        requests refused as malformed, unsigned or for an unknown operation
+        errors          {error code: n} for every error answer
+        """
         return self._stats.snapshot()
 
     def reset_stats(self) -> None:

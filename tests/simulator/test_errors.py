@@ -133,8 +133,9 @@ def test_injected_failures_use_each_services_status(
     assert failure(lambda: kendra_jobs(kendra)) == ("InternalServerException", 500)
     sim.fail_next(1, "InternalServerException")
     assert failure(lambda: qbusiness_jobs(qbusiness)) == ("InternalServerException", 500)
-    sim.fail_next(1, "ConflictException")
+    sim.fail_next(2, "ConflictException")
     assert failure(lambda: qbusiness_jobs(qbusiness)) == ("ConflictException", 409)
+    assert failure(lambda: kendra_jobs(kendra)) == ("ConflictException", 400)
 
 
 def test_stats_count_calls_rejections_and_reset(

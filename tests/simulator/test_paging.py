@@ -109,7 +109,8 @@ def test_default_order_is_shuffled_and_repeatable_by_seed() -> None:
 
 
 def _pages_of(kendra: Any) -> list[list[dict[str, Any]]]:
-    pages, request = [], {}
+    pages: list[list[dict[str, Any]]] = []
+    request: dict[str, Any] = {}
     while True:
         response = kendra_jobs(kendra, **request)
         pages.append(response["History"])
