@@ -1,9 +1,22 @@
 """Amazon Kendra and Amazon Q Business sync-job APIs on loopback, for tests, demo and benchmarks.
 
-from devkit.simulator import Simulator
-with Simulator(seed=0) as sim:
-    sim.put_job("kendra#<indexId>#<dataSourceId>", "exec-1", "FAILED", start, end)
-    boto3.client("kendra", endpoint_url=sim.url).list_data_source_sync_jobs(...)
+Real boto3 clients talk to it through `endpoint_url` or `AWS_ENDPOINT_URL_KENDRA` /
+`AWS_ENDPOINT_URL_QBUSINESS`. It serves Kendra ListDataSourceSyncJobs, ListIndices,
+ListDataSources, StartDataSourceSyncJob and Q Business the same plus ListApplications, on
+their real wire protocols, validating every request against botocore's service models.
+
+    from devkit.simulator import Simulator
+
+    with Simulator(seed=0) as sim:                       # or sim.start() / sim.stop()
+        sim.put_job("kendra#<indexId>#<dataSourceId>", "exec-1", "FAILED", start, end,
+                    error_code="InternalError", metrics={"documentsFailed": "3"})
+        kendra = boto3.client("kendra", endpoint_url=sim.url)
+        sim.throttle_next(2); sim.rate_limit(10.0); sim.latency_seconds = 0.01
+        sim.deny(key); sim.delete_data_source(key); sim.order = "newest_first"
+        sim.stats()                                      # calls, throttled, by_data_source ...
+
+`python -m devkit.simulator --port 8700` runs it standalone; `RemoteSimulator(url)` (in
+`devkit.simulator.remote`) scripts that process through the JSON control API under /_sim/.
 """
 
 from devkit.simulator.simulator import Simulator

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from devkit.simulator import Simulator
 from devkit.simulator.__main__ import main
 from devkit.simulator.remote import RemoteSimulator
-from tests.simulator.conftest import (
+from tests.simulator.support import (
     INDEX,
     KENDRA_KEY,
     QB_KEY,

@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from devkit.simulator import Simulator
-from tests.simulator.conftest import (
+from tests.simulator.support import (
     APP,
     INDEX,
     KENDRA_DS,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devkit.simulator import Simulator
-from tests.simulator.conftest import KENDRA_KEY, QB_KEY, hours_ago, kendra_jobs, qbusiness_jobs
+from tests.simulator.support import KENDRA_KEY, QB_KEY, hours_ago, kendra_jobs, qbusiness_jobs
 
 
 @pytest.fixture

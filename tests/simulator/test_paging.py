@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devkit.simulator import Simulator
-from tests.simulator.conftest import (
+from tests.simulator.support import (
     INDEX,
     KENDRA_KEY,
     QB_KEY,

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devkit.simulator import Simulator
-from tests.simulator.conftest import (
+from tests.simulator.support import (
     APP,
     INDEX,
     KENDRA_DS,

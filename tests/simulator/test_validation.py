@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from devkit.simulator import Simulator
 from devkit.simulator.patterns import full_match, translate
-from tests.simulator.conftest import (
+from tests.simulator.support import (
     APP,
     FAKE_AUTH,
     INDEX,

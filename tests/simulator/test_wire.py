@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 
 from devkit.simulator import Simulator
-from tests.simulator.conftest import (
+from tests.simulator.support import (
     APP,
     FAKE_AUTH,
     INDEX,
@@ -152,3 +153,15 @@ def test_a_raw_jobs_readable_start_time_is_used_for_filtering(sim: Simulator, ke
 
     assert [job["ExecutionId"] for job in recent] == ["recent"]
     assert len(kendra_wire(sim)[2]["History"]) == 3  # unfiltered, all go out
+
+
+def test_boto3_finds_the_simulator_through_the_endpoint_variables(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KENDRA", sim.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_QBUSINESS", sim.url)
+    session = boto3.session.Session(region_name="eu-west-1")  # any region: nothing leaves
+
+    assert session.client("kendra").list_indices()["IndexConfigurationSummaryItems"]
+    assert session.client("qbusiness").list_applications()["applications"]
+    assert sim.stats()["calls"] == {"kendra:ListIndices": 1, "qbusiness:ListApplications": 1}
