@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,6 +143,8 @@ def loopback(simulator_seed: int = 0) -> Iterator[Loopback]:
     server.start()
     host, port = server.get_host_and_port()
     moto_url = f"http://{host}:{port}"
+    # moto's backends live in this process, not in the server: start from an empty account.
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))  # noqa: S310
     simulator = Simulator(seed=simulator_seed)
     simulator.start()
     try:

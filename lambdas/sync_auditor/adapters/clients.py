@@ -15,14 +15,15 @@ from botocore.config import Config
 
 # Standard mode retries throttling with a token-bucket quota; adaptive adds client-side rate
 # limiting. Handlers call `configure` with their settings before the first client is made.
-_retries: dict[str, Any] = {"mode": "standard", "max_attempts": 5}
+# total_max_attempts counts the first try; botocore's max_attempts would count only retries.
+_retries: dict[str, Any] = {"mode": "standard", "total_max_attempts": 5}
 _lock = threading.Lock()
 
 
 def configure(retry_mode: str, max_attempts: int) -> None:
     """Set the retry policy of clients made from now on."""
-    if (_retries["mode"], _retries["max_attempts"]) != (retry_mode, max_attempts):
-        _retries.update(mode=retry_mode, max_attempts=max_attempts)
+    if (_retries["mode"], _retries["total_max_attempts"]) != (retry_mode, max_attempts):
+        _retries.update(mode=retry_mode, total_max_attempts=max_attempts)
         client.cache_clear()
 
 
