@@ -246,7 +246,9 @@ class Monitoring(Construct):
                     _queue_depth(poller.dead_letter_queue, ALARM_PERIOD, "schedule DLQ"),
                     _queue_depth(notifier.failure_queue, ALARM_PERIOD, "notifier failures"),
                 ],
-                right=[_iterator_age(notifier.function, ALARM_PERIOD)],
+                right=[
+                    _iterator_age(notifier.function, ALARM_PERIOD, "notifier iterator age (ms)")
+                ],
                 width=8,
             ),
         )
@@ -314,7 +316,8 @@ def _queue_depth(
     )
 
 
-def _iterator_age(function: lambda_.IFunction, period: Duration) -> cloudwatch.Metric:
-    return function.metric(
-        "IteratorAge", period=period, statistic="Maximum", label="notifier iterator age (ms)"
-    )
+def _iterator_age(
+    function: lambda_.IFunction, period: Duration, label: str | None = None
+) -> cloudwatch.Metric:
+    # A label would turn the alarm into a metric-math alarm: only the dashboard gets one.
+    return function.metric("IteratorAge", period=period, statistic="Maximum", label=label)

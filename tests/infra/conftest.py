@@ -141,8 +141,8 @@ def policy_grants(synth: Synth, role: Any) -> dict[str, set[str]]:
             assert statement["Effect"] == "Allow"
             actions = statement["Action"]
             resources = statement["Resource"]
-            for action in [actions] if isinstance(actions, str) else actions:
-                for resource in [resources] if isinstance(resources, str) else resources:
+            for action in actions if isinstance(actions, list) else [actions]:
+                for resource in resources if isinstance(resources, list) else [resources]:
                     grants.setdefault(action, set()).add(render(resource))
     return grants
 

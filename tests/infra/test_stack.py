@@ -1,0 +1,843 @@
+"""What `cdk deploy` creates: properties of the synthesized template, not resource counts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from devkit import tables as local_tables
+from sync_auditor import table_schema as schema
+from sync_auditor.settings import NotifierSettings, PollerSettings
+from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERN
+
+from .conftest import Synth, arn, policy_grants, render
+
+pytestmark = pytest.mark.slow
+
+KENDRA_INDEX = "0b1c2d3e-4f50-4a61-8b72-9c83d4e5f607"
+KENDRA_DATA_SOURCES = (
+    "7f8e9d0c-1b2a-4c3d-9e4f-5a6b7c8d9e0f",
+    "a1b2c3d4-e5f6-4a7b-8c9d-e0f1a2b3c4d5",
+)
+KENDRA_WHOLE_INDEX = "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f"
+QB_APP = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
+QB_INDEX = "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b"
+QB_DATA_SOURCE = "6b5a4f3e-2d1c-4b0a-9f8e-7d6c5b4a3f2e"
+QB_WHOLE_APP = "2f3e4d5c-6b7a-4998-8877-665544332211"
+
+# Actions that support no resource type: the only ones that may be granted on "*".
+NO_RESOURCE_TYPE = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "dynamodb:ListStreams",
+    "kendra:ListIndices",
+    "qbusiness:ListApplications",
+}
+
+
+def the_one(synth: Synth, resource_type: str, **match: Any) -> tuple[str, dict[str, Any]]:
+    found = synth.template.find_resources(resource_type, match or None)
+    assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
+    return next(iter(found.items()))
+
+
+def environment_of(synth: Synth, function: Any) -> dict[str, Any]:
+    resource = synth.template_json["Resources"][synth.logical_id(function)]
+    variables: dict[str, Any] = resource["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+def as_deployed(variables: dict[str, Any]) -> dict[str, str]:
+    """The variables as Lambda would see them, with a plausible value for each token."""
+    return {
+        name: value if isinstance(value, str) else f"deployed-{render(value)}"
+        for name, value in variables.items()
+    }
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+def test_job_table_keys_and_indexes_are_the_ones_devkit_creates_locally(example: Synth) -> None:
+    # Given the arguments devkit passes to CreateTable for the local job table
+    calls: list[dict[str, Any]] = []
+
+    class Recorder:
+        def create_table(self, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            return {"TableDescription": {"LatestStreamArn": "arn:stream"}}
+
+    local_tables.create_job_table(Recorder(), "jobs")
+    (local,) = calls
+
+    # Then the stack declares the same keys, attributes, indexes and stream
+    _, table = the_one(
+        example, "AWS::DynamoDB::Table", Properties={"StreamSpecification": Match.any_value()}
+    )
+    props = table["Properties"]
+    assert props["KeySchema"] == local["KeySchema"]
+    by_name = lambda items: sorted(items, key=lambda i: i["AttributeName"])  # noqa: E731
+    assert by_name(props["AttributeDefinitions"]) == by_name(local["AttributeDefinitions"])
+    assert sorted(props["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"]) == sorted(
+        local["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"]
+    )
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert props["BillingMode"] == local["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_job_table_indexes_serve_the_audit_questions(example: Synth) -> None:
+    example.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [
+                {"AttributeName": "dataSourceKey", "KeyType": "HASH"},
+                {"AttributeName": "executionId", "KeyType": "RANGE"},
+            ],
+            "GlobalSecondaryIndexes": Match.array_equals(
+                [
+                    {
+                        "IndexName": "byDataSource",
+                        "KeySchema": [
+                            {"AttributeName": "dataSourceKey", "KeyType": "HASH"},
+                            {"AttributeName": "startTime", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    },
+                    {
+                        "IndexName": "byStatus",
+                        "KeySchema": [
+                            {"AttributeName": "status", "KeyType": "HASH"},
+                            {"AttributeName": "startTime", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    },
+                ]
+            ),
+        },
+    )
+
+
+@pytest.mark.parametrize("table", ["job_table", "state_table"])
+def test_both_tables_are_encrypted_recoverable_protected_and_retained(
+    example: Synth, table: str
+) -> None:
+    tables = example.stack.tables
+    resource = example.template_json["Resources"][example.logical_id(getattr(tables, table))]
+
+    assert resource["DeletionPolicy"] == "Retain"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+    props = resource["Properties"]
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Fn::GetAtt": [example.logical_id(tables.key), "Arn"]},
+    }
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_table_key_rotates_and_outlives_the_stack(example: Synth) -> None:
+    key = example.template_json["Resources"][example.logical_id(example.stack.tables.key)]
+
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+
+
+def test_state_table_has_its_key_and_ttl(example: Synth) -> None:
+    resource = example.template_json["Resources"][
+        example.logical_id(example.stack.tables.state_table)
+    ]
+
+    assert resource["Properties"]["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert resource["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": schema.STATE_TTL,
+        "Enabled": True,
+    }
+
+
+def test_job_records_never_expire_unless_retention_is_configured(
+    example: Synth, variant: Synth
+) -> None:
+    def job_table(synth: Synth) -> dict[str, Any]:
+        props: dict[str, Any] = synth.template_json["Resources"][
+            synth.logical_id(synth.stack.tables.job_table)
+        ]["Properties"]
+        return props
+
+    assert "TimeToLiveSpecification" not in job_table(example)
+    assert job_table(variant)["TimeToLiveSpecification"] == {
+        "AttributeName": "expiresAt",
+        "Enabled": True,
+    }
+
+
+# --- functions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("function", "handler", "timeout"),
+    [("poller", "sync_auditor.handlers.poller.handler", 300), ("notifier", "sync_auditor.handlers.notifier.handler", 60)],
+)  # fmt: skip
+def test_functions_run_python_3_14_on_arm_with_tracing_logs_and_the_powertools_layer(
+    example: Synth, function: str, handler: str, timeout: int
+) -> None:
+    construct = getattr(example.stack, function)
+    props = example.template_json["Resources"][example.logical_id(construct.function)]["Properties"]
+    (parameter,) = [
+        p for p in example.template_json["Parameters"] if p.startswith("SsmParameterValue")
+    ]
+
+    assert props["Handler"] == handler
+    assert props["Runtime"] == "python3.14"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Timeout"] == timeout
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["Layers"] == [{"Ref": parameter}]
+    assert props["LoggingConfig"] == {
+        "LogGroup": {"Ref": example.logical_id(construct.auditor.log_group)}
+    }
+    assert "ReservedConcurrentExecutions" not in props
+    assert example.template_json["Parameters"][parameter] == {
+        "Type": "AWS::SSM::Parameter::Value<String>",
+        "Default": "/aws/service/powertools/python/arm64/python3.14/3.37.0",
+    }
+
+
+def test_log_groups_keep_the_configured_retention(example: Synth, variant: Synth) -> None:
+    for synth, days in ((example, 90), (variant, 30)):
+        groups = synth.resources("AWS::Logs::LogGroup")
+        assert [g["Properties"]["RetentionInDays"] for g in groups.values()] == [days, days]
+
+
+def test_each_function_has_its_own_role_with_no_managed_policy(example: Synth) -> None:
+    roles = {
+        render(
+            example.template_json["Resources"][example.logical_id(c.function)]["Properties"]["Role"]
+        )
+        for c in (example.stack.poller, example.stack.notifier)
+    }
+
+    assert len(roles) == 2
+    for role in example.resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_poller_environment_is_what_poller_settings_reads(example: Synth) -> None:
+    # Given the poller's variables as Lambda would see them
+    variables = environment_of(example, example.stack.poller.function)
+    tables = example.stack.tables
+
+    # Then they hold the tables, the validated targets and the knobs...
+    assert variables["JOB_TABLE_NAME"] == {"Ref": example.logical_id(tables.job_table)}
+    assert variables["STATE_TABLE_NAME"] == {"Ref": example.logical_id(tables.state_table)}
+    assert json.loads(variables["TARGETS"]) == {
+        "kendra": [
+            {"indexId": KENDRA_INDEX, "dataSourceIds": list(KENDRA_DATA_SOURCES)},
+            {"indexId": KENDRA_WHOLE_INDEX},
+        ],
+        "qbusiness": [
+            {"applicationId": QB_APP, "indexId": QB_INDEX, "dataSourceIds": [QB_DATA_SOURCE]},
+            {"applicationId": QB_WHOLE_APP},
+        ],
+    }
+    assert ": " not in variables["TARGETS"]  # compact: the 4 KB budget is shared
+    assert "RETENTION_DAYS" not in variables
+    assert "POWERTOOLS_IDEMPOTENCY_DISABLED" not in variables
+
+    # ...and the runtime's own parser accepts them
+    settings = PollerSettings.from_env(as_deployed(variables))
+    assert settings.lookback_days == 30
+    assert settings.retention_days is None
+    assert settings.max_parallel_calls == 8
+    assert settings.deadline_margin_seconds == 20
+    assert (settings.retry_mode, settings.max_attempts) == ("standard", 5)
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "sync-auditor"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "SyncAuditor"
+
+
+def test_variant_poller_environment_carries_every_knob(variant: Synth) -> None:
+    variables = environment_of(variant, variant.stack.poller.function)
+
+    settings = PollerSettings.from_env(as_deployed(variables))
+
+    assert settings.targets == {"kendra": "all", "qbusiness": "all"}
+    assert (settings.lookback_days, settings.retention_days) == (60, 400)
+    assert (settings.max_parallel_calls, settings.retry_mode) == (16, "adaptive")
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Search/SyncAudit"
+
+
+def test_notifier_environment_is_what_notifier_settings_reads(
+    example: Synth, variant: Synth
+) -> None:
+    variables = environment_of(example, example.stack.notifier.function)
+
+    assert set(variables) == {
+        "ALERT_TOPIC_ARN",
+        "STATE_TABLE_NAME",
+        "ALERT_STATUSES",
+        "PER_DATA_SOURCE_METRICS",
+        "RETRY_MODE",
+        "MAX_ATTEMPTS",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+    }
+    assert variables["ALERT_TOPIC_ARN"] == {"Ref": example.logical_id(example.stack.alerts.topic)}
+    settings = NotifierSettings.from_env(as_deployed(variables))
+    assert settings.alert_statuses == {"FAILED", "INCOMPLETE"}
+    assert settings.per_data_source_metrics is False
+
+    variant_settings = NotifierSettings.from_env(
+        as_deployed(environment_of(variant, variant.stack.notifier.function))
+    )
+    assert variant_settings.alert_statuses == {"FAILED", "INCOMPLETE", "ABORTED"}
+    assert variant_settings.per_data_source_metrics is True
+    assert variant_settings.retry_mode == "adaptive"
+
+
+# --- poller schedule and permissions --------------------------------------------------------
+
+
+def test_poller_runs_on_the_configured_schedule_with_bounded_retries_and_a_dlq(
+    example: Synth, variant: Synth
+) -> None:
+    poller = example.stack.poller
+    _, schedule = the_one(example, "AWS::Scheduler::Schedule")
+    target = schedule["Properties"]["Target"]
+
+    assert schedule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+    assert schedule["Properties"]["State"] == "ENABLED"
+    assert target["Arn"] == {"Fn::GetAtt": [example.logical_id(poller.function), "Arn"]}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}
+    assert target["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": [example.logical_id(poller.dead_letter_queue), "Arn"]}
+    }
+    assert target["RoleArn"] == {"Fn::GetAtt": [example.logical_id(poller.schedule_role), "Arn"]}
+    _, variant_schedule = the_one(variant, "AWS::Scheduler::Schedule")
+    assert variant_schedule["Properties"]["ScheduleExpression"] == "cron(0/15 * * * ? *)"
+
+
+def test_a_failed_poll_is_not_retried_asynchronously(example: Synth) -> None:
+    example.template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": example.logical_id(example.stack.poller.function)},
+            "MaximumRetryAttempts": 0,
+        },
+    )
+
+
+def test_schedule_role_invokes_only_the_poller_and_writes_only_its_dlq(example: Synth) -> None:
+    poller = example.stack.poller
+    role = example.template_json["Resources"][example.logical_id(poller.schedule_role)]
+    function = f"<{example.logical_id(poller.function)}.Arn>"
+
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+        "StringEquals": {
+            "aws:SourceAccount": {"Ref": "AWS::AccountId"},
+            "aws:SourceArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":scheduler:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        {"Ref": "AWS::AccountId"},
+                        ":schedule-group/default",
+                    ],
+                ]
+            },
+        }
+    }
+    assert policy_grants(example, poller.schedule_role) == {
+        "lambda:InvokeFunction": {function, f"{function}:*"},
+        "sqs:SendMessage": {f"<{example.logical_id(poller.dead_letter_queue)}.Arn>"},
+    }
+
+
+def test_poller_role_grants_exactly_the_calls_its_targets_need(example: Synth) -> None:
+    tables = example.stack.tables
+    job = f"<{example.logical_id(tables.job_table)}.Arn>"
+    state = f"<{example.logical_id(tables.state_table)}.Arn>"
+    kendra_index = arn("kendra", f"index/{KENDRA_INDEX}")
+    whole_index = arn("kendra", f"index/{KENDRA_WHOLE_INDEX}")
+    app = arn("qbusiness", f"application/{QB_APP}")
+    whole_app = arn("qbusiness", f"application/{QB_WHOLE_APP}")
+    table_items = {job, f"{job}/index/byDataSource", f"{job}/index/byStatus", state}
+
+    grants = policy_grants(example, example.stack.poller.auditor.role)
+
+    assert grants == {
+        "logs:CreateLogStream": {
+            f"<{example.logical_id(example.stack.poller.auditor.log_group)}.Arn>"
+        },
+        "logs:PutLogEvents": {
+            f"<{example.logical_id(example.stack.poller.auditor.log_group)}.Arn>"
+        },
+        "xray:PutTraceSegments": {"*"},
+        "xray:PutTelemetryRecords": {"*"},
+        "dynamodb:BatchGetItem": table_items,
+        "dynamodb:GetItem": table_items,
+        "dynamodb:PutItem": table_items,
+        "dynamodb:Query": table_items,
+        "dynamodb:UpdateItem": table_items,
+        "kms:Decrypt": {f"<{example.logical_id(tables.key)}.Arn>"},
+        "kms:DescribeKey": {f"<{example.logical_id(tables.key)}.Arn>"},
+        "kms:Encrypt": {f"<{example.logical_id(tables.key)}.Arn>"},
+        "kms:GenerateDataKey": {f"<{example.logical_id(tables.key)}.Arn>"},
+        # explicit data sources: the index and each data source; a whole index: all its sources
+        "kendra:ListDataSourceSyncJobs": {
+            kendra_index,
+            *(f"{kendra_index}/data-source/{ds}" for ds in KENDRA_DATA_SOURCES),
+            whole_index,
+            f"{whole_index}/data-source/*",
+        },
+        "kendra:ListDataSources": {whole_index},
+        # application, index and data source are all required resources of this action
+        "qbusiness:ListDataSourceSyncJobs": {
+            app,
+            f"{app}/index/{QB_INDEX}",
+            f"{app}/index/{QB_INDEX}/data-source/{QB_DATA_SOURCE}",
+            whole_app,
+            f"{whole_app}/index/*",
+            f"{whole_app}/index/*/data-source/*",
+        },
+        "qbusiness:ListDataSources": {whole_app, f"{whole_app}/index/*"},
+        "qbusiness:ListIndices": {whole_app},
+    }
+
+
+def test_table_key_is_usable_only_through_dynamodb(example: Synth) -> None:
+    example.template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": example.logical_id(example.stack.poller.auditor.role)}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": [
+                                    "kms:Decrypt",
+                                    "kms:DescribeKey",
+                                    "kms:Encrypt",
+                                    "kms:GenerateDataKey",
+                                ],
+                                "Condition": {
+                                    "StringEquals": {
+                                        "kms:ViaService": {
+                                            "Fn::Join": [
+                                                "",
+                                                [
+                                                    "dynamodb.",
+                                                    {"Ref": "AWS::Region"},
+                                                    ".amazonaws.com",
+                                                ],
+                                            ]
+                                        }
+                                    }
+                                },
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_discovery_of_every_index_and_application_adds_only_the_listing_calls(
+    variant: Synth,
+) -> None:
+    grants = policy_grants(variant, variant.stack.poller.auditor.role)
+
+    assert grants["kendra:ListIndices"] == {"*"}
+    assert grants["kendra:ListDataSources"] == {arn("kendra", "index/*")}
+    assert grants["kendra:ListDataSourceSyncJobs"] == {
+        arn("kendra", "index/*"),
+        arn("kendra", "index/*/data-source/*"),
+    }
+    apps = arn("qbusiness", "application/*")
+    assert grants["qbusiness:ListApplications"] == {"*"}
+    assert grants["qbusiness:ListIndices"] == {apps}
+    assert grants["qbusiness:ListDataSources"] == {apps, f"{apps}/index/*"}
+    assert grants["qbusiness:ListDataSourceSyncJobs"] == {
+        apps,
+        f"{apps}/index/*",
+        f"{apps}/index/*/data-source/*",
+    }
+
+
+@pytest.mark.parametrize("synth_name", ["example", "variant"])
+def test_no_function_may_scan_delete_jobs_or_use_star_where_a_resource_exists(
+    request: pytest.FixtureRequest, synth_name: str
+) -> None:
+    synth: Synth = request.getfixturevalue(synth_name)
+    for construct in (synth.stack.poller, synth.stack.notifier):
+        grants = policy_grants(synth, construct.auditor.role)
+        assert "dynamodb:Scan" not in grants
+        assert not any(action.endswith("*") for action in grants)
+        assert {
+            action for action, resources in grants.items() if "*" in resources
+        } <= NO_RESOURCE_TYPE
+    poller_grants = policy_grants(synth, synth.stack.poller.auditor.role)
+    assert "dynamodb:DeleteItem" not in poller_grants
+
+
+# --- notifier -------------------------------------------------------------------------------
+
+
+def test_notifier_reads_the_stream_through_the_shared_filter_with_bounded_failure_handling(
+    example: Synth,
+) -> None:
+    notifier = example.stack.notifier
+    _, mapping = the_one(example, "AWS::Lambda::EventSourceMapping")
+    props = mapping["Properties"]
+
+    assert props["EventSourceArn"] == {
+        "Fn::GetAtt": [example.logical_id(example.stack.tables.job_table), "StreamArn"]
+    }
+    assert props["FunctionName"] == {"Ref": example.logical_id(notifier.function)}
+    (criteria,) = props["FilterCriteria"]["Filters"]
+    assert json.loads(criteria["Pattern"]) == NOTIFIER_FILTER_PATTERN
+    assert props["StartingPosition"] == "TRIM_HORIZON"
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumRetryAttempts"] == 5
+    assert props["MaximumRecordAgeInSeconds"] == 6 * 3600
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BatchSize"] == 10
+    assert props["ParallelizationFactor"] == 1
+    assert props["DestinationConfig"] == {
+        "OnFailure": {
+            "Destination": {"Fn::GetAtt": [example.logical_id(notifier.failure_queue), "Arn"]}
+        }
+    }
+
+
+def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(example: Synth) -> None:
+    stack = example.stack
+    state = f"<{example.logical_id(stack.tables.state_table)}.Arn>"
+    table_key = f"<{example.logical_id(stack.tables.key)}.Arn>"
+    topic_key = f"<{example.logical_id(stack.alerts.key)}.Arn>"
+    stream = f"<{example.logical_id(stack.tables.job_table)}.StreamArn>"
+    failures = f"<{example.logical_id(stack.notifier.failure_queue)}.Arn>"
+    log_group = f"<{example.logical_id(stack.notifier.auditor.log_group)}.Arn>"
+
+    grants = policy_grants(example, stack.notifier.auditor.role)
+
+    assert grants == {
+        "logs:CreateLogStream": {log_group},
+        "logs:PutLogEvents": {log_group},
+        "xray:PutTraceSegments": {"*"},
+        "xray:PutTelemetryRecords": {"*"},
+        "sns:Publish": {f"<{example.logical_id(stack.alerts.topic)}>"},
+        "kms:GenerateDataKey": {topic_key, table_key},
+        "kms:Decrypt": {topic_key, table_key},
+        "kms:DescribeKey": {table_key},
+        "kms:Encrypt": {table_key},
+        "dynamodb:GetItem": {state},
+        "dynamodb:PutItem": {state},
+        "dynamodb:UpdateItem": {state},
+        "dynamodb:DeleteItem": {state},
+        "dynamodb:DescribeStream": {stream},
+        "dynamodb:GetRecords": {stream},
+        "dynamodb:GetShardIterator": {stream},
+        "dynamodb:ListStreams": {"*"},
+        "sqs:SendMessage": {failures},
+        "sqs:GetQueueAttributes": {failures},
+        "sqs:GetQueueUrl": {failures},
+    }
+
+
+@pytest.mark.parametrize("queue", ["poller.dead_letter_queue", "notifier.failure_queue"])
+def test_dead_letter_queues_are_encrypted_and_refuse_plain_http(example: Synth, queue: str) -> None:
+    owner, attribute = queue.split(".")
+    construct = getattr(getattr(example.stack, owner), attribute)
+    queue_id = example.logical_id(construct)
+
+    resource = example.template_json["Resources"][queue_id]
+    assert resource["Properties"]["SqsManagedSseEnabled"] is True
+    assert resource["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    example.template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": queue_id}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "sqs:*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+def test_alert_topic_is_kms_encrypted_tls_only_and_open_to_this_accounts_alarms(
+    example: Synth,
+) -> None:
+    alerts = example.stack.alerts
+    topic_id = example.logical_id(alerts.topic)
+
+    example.template.has_resource_properties(
+        "AWS::SNS::Topic",
+        {"KmsMasterKeyId": {"Fn::GetAtt": [example.logical_id(alerts.key), "Arn"]}},
+    )
+    _, policy = the_one(example, "AWS::SNS::TopicPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    deny = next(s for s in statements if s["Effect"] == "Deny")
+    assert deny["Action"] == "sns:Publish"
+    assert deny["Resource"] == {"Ref": topic_id}
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    allow = next(s for s in statements if s.get("Sid") == "AllowCloudWatchAlarmsOfThisAccount")
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert render(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == arn("cloudwatch", "alarm:*")
+
+
+def test_topic_key_rotates_and_lets_cloudwatch_alarms_encrypt(example: Synth) -> None:
+    key = example.template_json["Resources"][example.logical_id(example.stack.alerts.key)]
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+
+    assert key["Properties"]["EnableKeyRotation"] is True
+    cloudwatch = next(s for s in statements if s.get("Sid") == "AllowCloudWatchAlarmsToPublish")
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def test_alert_emails_are_subscribed(example: Synth, variant: Synth) -> None:
+    example.template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {
+            "Protocol": "email",
+            "Endpoint": "search-oncall@example.com",
+            "TopicArn": {"Ref": example.logical_id(example.stack.alerts.topic)},
+        },
+    )
+    variant.template.resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_slack_channel_gets_the_topic_through_chatbot_with_no_power(
+    example: Synth, variant: Synth
+) -> None:
+    alerts = example.stack.alerts
+    _, channel = the_one(example, "AWS::Chatbot::SlackChannelConfiguration")
+    props = channel["Properties"]
+
+    assert props["SlackWorkspaceId"] == "T0123ABCD"
+    assert props["SlackChannelId"] == "C0456EFGH"
+    assert props["ConfigurationName"] == "SyncAuditor-alerts"
+    assert props["SnsTopicArns"] == [{"Ref": example.logical_id(alerts.topic)}]
+    assert props["LoggingLevel"] == "ERROR"
+    assert props["UserRoleRequired"] is False
+    assert [render(p) for p in props["GuardrailPolicies"]] == [
+        "arn:<AWS::Partition>:iam::aws:policy/CloudWatchReadOnlyAccess"
+    ]
+    role_id = render(props["IamRoleArn"]).strip("<>").split(".")[0]
+    role = example.template_json["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "chatbot.amazonaws.com"
+    }
+    assert not [
+        p
+        for p in example.resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    variant.template.resource_count_is("AWS::Chatbot::SlackChannelConfiguration", 0)
+
+
+# --- monitoring -----------------------------------------------------------------------------
+
+
+def alarms_by_name(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in synth.resources("AWS::CloudWatch::Alarm").values()
+    }
+
+
+@pytest.mark.parametrize("service", ["kendra", "qbusiness"])
+def test_job_failures_and_poll_errors_alarm_per_service_on_the_emf_metrics(
+    example: Synth, service: str
+) -> None:
+    alarms = alarms_by_name(example)
+    topic = {"Ref": example.logical_id(example.stack.alerts.topic)}
+
+    for metric, notify_ok in (
+        ("SyncJobsFailed", False),
+        ("SyncJobsIncomplete", False),
+        ("PollErrors", True),
+    ):
+        alarm = alarms[f"SyncAuditor-{service}-{metric}"]
+        assert alarm["Namespace"] == "SyncAuditor"
+        assert alarm["MetricName"] == metric
+        assert alarm["Dimensions"] == [{"Name": "Service", "Value": service}]
+        assert alarm["Statistic"] == "Sum"
+        assert alarm["Period"] == 300
+        assert alarm["Threshold"] == 1
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmActions"] == [topic]
+        assert ("OKActions" in alarm) is notify_ok
+
+
+@pytest.mark.parametrize("function", ["poller", "notifier"])
+def test_function_errors_and_throttles_alarm(example: Synth, function: str) -> None:
+    alarms = alarms_by_name(example)
+    function_ref = {"Ref": example.logical_id(getattr(example.stack, function).function)}
+    topic = {"Ref": example.logical_id(example.stack.alerts.topic)}
+
+    for metric in ("Errors", "Throttles"):
+        alarm = alarms[f"SyncAuditor-{function}-{metric}"]
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", metric)
+        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": function_ref}]
+        assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [topic]
+
+
+@pytest.mark.parametrize(
+    ("alarm_name", "queue"),
+    [("SyncAuditor-schedule-dlq-Depth", "poller.dead_letter_queue"), ("SyncAuditor-notifier-failures-Depth", "notifier.failure_queue")],
+)  # fmt: skip
+def test_any_message_in_a_dead_letter_queue_alarms(
+    example: Synth, alarm_name: str, queue: str
+) -> None:
+    owner, attribute = queue.split(".")
+    queue_id = example.logical_id(getattr(getattr(example.stack, owner), attribute))
+
+    alarm = alarms_by_name(example)[alarm_name]
+
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+    ]
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 0)
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == alarm["OKActions"]
+
+
+def test_a_notifier_falling_behind_the_stream_alarms(example: Synth) -> None:
+    alarm = alarms_by_name(example)["SyncAuditor-notifier-IteratorAge"]
+
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "IteratorAge")
+    assert alarm["Dimensions"] == [
+        {
+            "Name": "FunctionName",
+            "Value": {"Ref": example.logical_id(example.stack.notifier.function)},
+        }
+    ]
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 600_000)
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["EvaluationPeriods"] == 2
+
+
+def test_alarms_follow_the_configured_namespace_and_services(
+    example: Synth, variant: Synth
+) -> None:
+    assert len(alarms_by_name(example)) == 2 * 3 + 2 * 2 + 2 + 1
+    for alarm in alarms_by_name(variant).values():
+        if alarm["Namespace"].startswith("AWS/"):
+            continue
+        assert alarm["Namespace"] == "Search/SyncAudit"
+
+
+def dashboard_body(synth: Synth) -> dict[str, Any]:
+    (dashboard,) = synth.resources("AWS::CloudWatch::Dashboard").values()
+    body: dict[str, Any] = json.loads(render(dashboard["Properties"]["DashboardBody"]))
+    return body
+
+
+def metrics_on(body: dict[str, Any]) -> set[tuple[str, ...]]:
+    """(namespace, metric name, dimension values...) of every metric line on the dashboard."""
+    lines = set()
+    for widget in body["widgets"]:
+        for line in widget.get("properties", {}).get("metrics", []):
+            names = [part for part in line if isinstance(part, str)]
+            if names and names[0] != "...":
+                lines.add(tuple(names))
+    return lines
+
+
+def test_dashboard_shows_outcomes_durations_and_auditor_health_per_service(example: Synth) -> None:
+    body = dashboard_body(example)
+    lines = metrics_on(body)
+
+    for service in ("kendra", "qbusiness"):
+        for metric in (
+            "SyncJobsSucceeded", "SyncJobsFailed", "SyncJobsIncomplete", "SyncJobsAborted",
+            "DocumentsFailed", "SyncDurationSeconds",
+            "DataSourcesPolled", "PollErrors", "ApiCalls", "JobsWritten", "DataSourcesDeferred",
+        ):  # fmt: skip
+            assert ("SyncAuditor", metric, "Service", service) in lines
+    # A dashboard leaves out the default statistic, Average.
+    stats = {
+        line[-1].get("stat", "Average")
+        for widget in body["widgets"]
+        for line in widget.get("properties", {}).get("metrics", [])
+        if "SyncDurationSeconds" in line
+    }
+    assert stats == {"Average", "p90", "Maximum"}
+    lambda_metrics = {line[1] for line in lines if line[0] == "AWS/Lambda"}
+    assert {"Invocations", "Errors", "Throttles", "Duration", "IteratorAge"} <= lambda_metrics
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") in {
+        line[:3] for line in lines
+    }
+
+
+def test_dashboard_lists_alerts_and_poll_errors_per_data_source_from_the_logs(
+    example: Synth,
+) -> None:
+    queries = {
+        w["properties"]["title"]: w["properties"]["query"]
+        for w in dashboard_body(example)["widgets"]
+        if w["type"] == "log"
+    }
+    notifier_logs = example.logical_id(example.stack.notifier.auditor.log_group)
+    poller_logs = example.logical_id(example.stack.poller.auditor.log_group)
+
+    alerts = queries["Alerts per data source (notifier log)"]
+    assert alerts.startswith(f"SOURCE '<{notifier_logs}>'")
+    assert "filter message = 'alert published'" in alerts
+    assert "by dataSourceKey" in alerts
+    errors = queries["Poll errors per data source (poller log)"]
+    assert errors.startswith(f"SOURCE '<{poller_logs}>'")
+    assert "filter message = 'data source poll failed'" in errors
+
+
+def test_per_data_source_metric_search_appears_only_when_switched_on(
+    example: Synth, variant: Synth
+) -> None:
+    def searches(synth: Synth) -> list[str]:
+        return [
+            line[0]["expression"]
+            for w in dashboard_body(synth)["widgets"]
+            for line in w.get("properties", {}).get("metrics", [])
+            if isinstance(line[0], dict) and "expression" in line[0]
+        ]
+
+    assert searches(example) == []
+    assert searches(variant) == [
+        """SEARCH('{"Search/SyncAudit",DataSourceKey,Service} MetricName="SyncJobsFailed"', 'Sum', 3600)""",
+        """SEARCH('{"Search/SyncAudit",DataSourceKey,Service} MetricName="SyncJobsIncomplete"', 'Sum', 3600)""",
+    ]
