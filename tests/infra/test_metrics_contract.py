@@ -1,0 +1,113 @@
+"""Alarms and dashboard watch exactly the metrics the functions emit.
+
+CloudWatch matches a metric by namespace, name and its full dimension set: an alarm that
+names one dimension too many or too few watches nothing and never fires. So the EMF the
+runtime prints is compared with every custom metric the template references.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sync_auditor import job_metrics
+from sync_auditor.handlers import poller
+from sync_auditor.model import TERMINAL_STATUSES
+from sync_auditor.poll import PollReport
+
+from .conftest import Synth
+from .test_stack import dashboard_body
+
+pytestmark = pytest.mark.slow
+
+MetricKey = tuple[str, str, frozenset[tuple[str, str]]]
+
+
+def emitted(output: str) -> set[MetricKey]:
+    """(namespace, metric name, dimensions) of every metric in the EMF documents printed."""
+    keys = set()
+    for line in output.splitlines():
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for dimension_set in directive["Dimensions"]:
+                dimensions = frozenset((name, document[name]) for name in dimension_set)
+                for metric in directive["Metrics"]:
+                    keys.add((directive["Namespace"], metric["Name"], dimensions))
+    return keys
+
+
+def a_job(service: str, status: str) -> dict[str, Any]:
+    return {
+        "service": service,
+        "status": status,
+        "dataSourceKey": f"{service}#index#source",
+        "durationSeconds": Decimal(30),
+        **{name: Decimal(1) for name in job_metrics.DOCUMENT_METRICS},
+    }
+
+
+@pytest.fixture
+def runtime_metrics(capsys: pytest.CaptureFixture[str]) -> set[MetricKey]:
+    """What one poll and one terminal job of every status emit, for both services."""
+    capsys.readouterr()
+    summary = poller._summary(
+        PollReport(), {"kendra": 1, "qbusiness": 1}, {"kendra": 0, "qbusiness": 0}
+    )
+    poller.emit_metrics(summary)
+    job_metrics.emit(
+        [
+            job_metrics.for_terminal_change(a_job(service, status), per_data_source=True)
+            for service in ("kendra", "qbusiness")
+            for status in sorted(TERMINAL_STATUSES)
+        ]
+    )
+    return emitted(capsys.readouterr().out)
+
+
+def test_every_alarm_on_a_custom_metric_watches_an_emitted_one(
+    example: Synth, runtime_metrics: set[MetricKey]
+) -> None:
+    alarms = [
+        a["Properties"]
+        for a in example.resources("AWS::CloudWatch::Alarm").values()
+        if not a["Properties"]["Namespace"].startswith("AWS/")
+    ]
+
+    assert alarms
+    for alarm in alarms:
+        dimensions = frozenset((d["Name"], d["Value"]) for d in alarm["Dimensions"])
+        assert (alarm["Namespace"], alarm["MetricName"], dimensions) in runtime_metrics, alarm[
+            "AlarmName"
+        ]
+
+
+def test_every_custom_metric_on_the_dashboard_is_emitted(
+    example: Synth, runtime_metrics: set[MetricKey]
+) -> None:
+    charted = set()
+    for widget in dashboard_body(example)["widgets"]:
+        for line in widget.get("properties", {}).get("metrics", []):
+            names = [part for part in line if isinstance(part, str)]
+            if names and names[0] == "SyncAuditor":
+                namespace, metric, *pairs = names
+                dimensions = frozenset(zip(pairs[::2], pairs[1::2], strict=True))
+                charted.add((namespace, metric, dimensions))
+
+    assert len(charted) >= 22
+    assert charted <= runtime_metrics
+
+
+def test_the_per_data_source_search_matches_the_emitted_dimension_names(
+    runtime_metrics: set[MetricKey],
+) -> None:
+    per_source = {
+        frozenset(name for name, _ in dims)
+        for _, metric, dims in runtime_metrics
+        if metric == "SyncJobsFailed" and len(dims) > 1
+    }
+
+    # The dashboard's SEARCH schema is {namespace, DataSourceKey, Service}.
+    assert per_source == {frozenset({"DataSourceKey", "Service"})}
