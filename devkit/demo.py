@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sys
 from contextlib import redirect_stdout
 from datetime import UTC, datetime, timedelta
@@ -24,17 +25,19 @@ QB_JIRA = "d4e5f6a7-b8c9-4d0e-9f1a-3b4c5d6e7f8a"
 QB_RETIRED = "e5f6a7b8-c9d0-4e1f-8a2b-4c5d6e7f8a9b"
 
 K = f"kendra#{KENDRA_INDEX}#"
+KENDRA_SOURCES = [
+    ("confluence", "Confluence wiki"),
+    ("web-crawler", "Public website"),
+    ("s3-manuals", "PDF manuals"),
+    ("legacy-ftp", "Legacy FTP share"),
+]
 Q = f"qbusiness#{QB_APP}#{QB_INDEX}#"
 
 
 def _script_inventory(lb: Loopback, now: datetime) -> None:
     sim = lb.simulator
     sim.add_kendra_index(KENDRA_INDEX, name="product-docs")
-    for ds, name in [
-        ("confluence", "Confluence wiki"),
-        ("web-crawler", "Public website"),
-        ("s3-manuals", "PDF manuals"),
-    ]:
+    for ds, name in KENDRA_SOURCES:
         sim.add_kendra_data_source(KENDRA_INDEX, ds, name=name)
     sim.add_qbusiness_application(QB_APP, name="helpdesk-assistant")
     sim.add_qbusiness_index(QB_APP, QB_INDEX, name="helpdesk-index")
@@ -152,7 +155,8 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
             data_source_error_code="SHAREPOINT_AUTH_EXPIRED",
             metrics={"documentsScanned": "950", "documentsAdded": "900", "documentsFailed": "50"},
         )
-        sim.delete_data_source(Q + QB_RETIRED)
+        sim.delete_data_source(K + "legacy-ftp")  # listed by id in the config: an error, isolated
+        sim.delete_data_source(Q + QB_RETIRED)  # found by discovery: it simply drops out
         sim.throttle_next(3)
 
     return [
@@ -166,12 +170,20 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
     ]
 
 
-def _run_quietly(action: Any) -> tuple[Any, list[dict[str, Any]], int]:
+def _run_quietly(action: Any) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
     """Run a handler, keeping its stdout (JSON logs and EMF) apart from the demo's output."""
+    from sync_auditor.observability import logger
+
     captured = io.StringIO()
-    with redirect_stdout(captured):
-        result = action()
-    emf, logs = [], 0
+    handler = logger.registered_handler
+    previous = handler.setStream(captured) if isinstance(handler, logging.StreamHandler) else None
+    try:
+        with redirect_stdout(captured):
+            result = action()
+    finally:
+        if previous is not None:
+            handler.setStream(previous)  # type: ignore[union-attr]
+    emf, logs = [], []
     for line in captured.getvalue().splitlines():
         try:
             document = json.loads(line)
@@ -179,32 +191,45 @@ def _run_quietly(action: Any) -> tuple[Any, list[dict[str, Any]], int]:
             continue
         if isinstance(document, dict) and "_aws" in document:
             emf.append(document)
-        else:
-            logs += 1
+        elif isinstance(document, dict):
+            logs.append(document)
     return result, emf, logs
 
 
 def _metric_lines(emf: list[dict[str, Any]]) -> list[str]:
-    lines = []
+    """Sum of each metric over the run, per dimension set, as CloudWatch would aggregate it."""
+    totals: dict[tuple[str, str, str], float] = {}
+    units: dict[str, str] = {}
     for document in emf:
         directive = document["_aws"]["CloudWatchMetrics"][0]
-        dims = ", ".join(f"{d}={document[d]}" for d in directive["Dimensions"][0])
-        for metric in directive["Metrics"]:
-            value = document[metric["Name"]]
-            total = sum(value) if isinstance(value, list) else value
-            if total:
-                lines.append(
-                    f"    {directive['Namespace']}/{metric['Name']} [{dims}] = {total:g} {metric.get('Unit', '')}"
+        for dimension_set in directive["Dimensions"]:
+            dims = ", ".join(f"{d}={document[d]}" for d in dimension_set)
+            for metric in directive["Metrics"]:
+                value = document[metric["Name"]]
+                key = (dims, metric["Name"], directive["Namespace"])
+                totals[key] = totals.get(key, 0) + (
+                    sum(value) if isinstance(value, list) else value
                 )
-    return lines
+                units[metric["Name"]] = metric.get("Unit", "")
+    return [
+        f"    {namespace}/{name:22} [{dims}] = {total:g} {units[name]}"
+        for (dims, name, namespace), total in sorted(totals.items())
+        if total
+    ]
 
 
 def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access log
     now = datetime.now(UTC).replace(microsecond=0)
     with loopback() as lb:
         _script_inventory(lb, now)
         lb.configure(
-            {"kendra": [{"indexId": KENDRA_INDEX}], "qbusiness": [{"applicationId": QB_APP}]},
+            {
+                "kendra": [
+                    {"indexId": KENDRA_INDEX, "dataSourceIds": [ds for ds, _ in KENDRA_SOURCES]}
+                ],
+                "qbusiness": [{"applicationId": QB_APP}],
+            },
             LOOKBACK_DAYS=30,
         )
         print(
@@ -218,8 +243,8 @@ def main() -> int:
             if change:
                 change(lb)
             lb.simulator.reset_stats()
-            summary, poll_emf, _ = _run_quietly(lb.poll)
-            pump, notify_emf, _ = _run_quietly(lb.notify)
+            summary, poll_emf, poll_logs = _run_quietly(lb.poll)
+            pump, notify_emf, notify_logs = _run_quietly(lb.notify)
             alerts = lb.received_alerts()
             all_emf += poll_emf + notify_emf
             stats = lb.simulator.stats()
@@ -236,6 +261,12 @@ def main() -> int:
             )
             for alert in alerts:
                 print(f"  -> ALERT {alert['Subject']}")
+            for log in poll_logs + notify_logs:
+                if log.get("level") in ("WARNING", "ERROR"):
+                    fields = {
+                        k: log[k] for k in ("dataSourceKey", "errorCode", "scope") if k in log
+                    }
+                    print(f"  log {log['level']}: {log['message']} {fields}")
 
         _print_history(lb)
         _print_alerts(lb)

@@ -7,7 +7,8 @@ simulator without code changes.
 from __future__ import annotations
 
 import threading
-from functools import cache
+from collections import Counter
+from functools import cache, partial
 from typing import Any
 
 import boto3
@@ -18,6 +19,8 @@ from botocore.config import Config
 # total_max_attempts counts the first try; botocore's max_attempts would count only retries.
 _retries: dict[str, Any] = {"mode": "standard", "total_max_attempts": 5}
 _lock = threading.Lock()
+# HTTP requests sent per service, retries included: the ApiCalls metric and the benchmark.
+_requests_sent: Counter[str] = Counter()
 
 
 def configure(retry_mode: str, max_attempts: int) -> None:
@@ -38,7 +41,20 @@ def client(service_name: str) -> Any:
     )
     # Creating clients is not thread-safe in boto3's default session.
     with _lock:
-        return boto3.session.Session().client(service_name, config=config)
+        made = boto3.session.Session().client(service_name, config=config)
+    made.meta.events.register("before-send", partial(_count_request, service_name))
+    return made
+
+
+def _count_request(service_name: str, **_: Any) -> None:
+    with _lock:
+        _requests_sent[service_name] += 1
+
+
+def requests_sent(service_name: str) -> int:
+    """How many HTTP requests clients of this process sent to a service so far."""
+    with _lock:
+        return _requests_sent[service_name]
 
 
 def reset() -> None:

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sync_auditor.adapters import clients
-from sync_auditor.adapters.usage import ApiCallCounter
 from sync_auditor.kendra_jobs import job_from_kendra
 from sync_auditor.model import DataSourceRef, SyncJob
 
@@ -20,7 +19,6 @@ class KendraApi:
 
     def __init__(self, client: Callable[[str], Any] = clients.client) -> None:
         self._client = client
-        self.counter = ApiCallCounter()
 
     @property
     def _kendra(self) -> Any:
@@ -38,7 +36,6 @@ class KendraApi:
         }
         while True:
             response = self._kendra.list_data_source_sync_jobs(**request)
-            self.counter.record(response)
             jobs = (job_from_kendra(raw, source) for raw in response.get("History") or [])
             yield [job for job in jobs if job is not None]
             token = response.get("NextToken")
@@ -50,7 +47,6 @@ class KendraApi:
         request: dict[str, Any] = {**params, "MaxResults": LIST_PAGE_SIZE}
         while True:
             response = getattr(self._kendra, operation)(**request)
-            self.counter.record(response)
             yield from response.get(items_key) or []
             token = response.get("NextToken")
             if not token:

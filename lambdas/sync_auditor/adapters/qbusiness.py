@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sync_auditor.adapters import clients
-from sync_auditor.adapters.usage import ApiCallCounter
 from sync_auditor.model import DataSourceRef, SyncJob
 from sync_auditor.qbusiness_jobs import job_from_qbusiness
 
@@ -21,7 +20,6 @@ class QBusinessApi:
 
     def __init__(self, client: Callable[[str], Any] = clients.client) -> None:
         self._client = client
-        self.counter = ApiCallCounter()
 
     @property
     def _qbusiness(self) -> Any:
@@ -42,7 +40,6 @@ class QBusinessApi:
             PaginationConfig={"PageSize": SYNC_JOBS_PAGE_SIZE},
         )
         for response in pages:
-            self.counter.record(response)
             jobs = (job_from_qbusiness(raw, source) for raw in response.get("history") or [])
             yield [job for job in jobs if job is not None]
 
@@ -51,7 +48,6 @@ class QBusinessApi:
         for response in paginator.paginate(
             **params, PaginationConfig={"PageSize": LIST_PAGE_SIZES[operation]}
         ):
-            self.counter.record(response)
             yield from response.get(items_key) or []
 
     def applications(self) -> list[tuple[str, str | None]]:

@@ -1,28 +1,10 @@
-"""Thread-safe counters of what a poll costs: API requests (retries included) and DynamoDB capacity.
-
-They feed the ApiCalls metric and the benchmark; polls run data sources on several threads.
-"""
+"""A thread-safe meter of the DynamoDB capacity a poll consumes (polls run on several threads)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
 from typing import Any
-
-
-class ApiCallCounter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls = 0
-
-    def record(self, response: dict[str, Any]) -> None:
-        """Count one call plus the retries botocore made before it succeeded."""
-        retries = int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
-        self.add(1 + retries)
-
-    def add(self, n: int) -> None:
-        with self._lock:
-            self.calls += n
 
 
 class CapacityMeter:

@@ -38,6 +38,7 @@ def run(
     """One poll of every configured data source; returns a summary (also the Lambda result)."""
     kendra = kendra or KendraApi()
     qbusiness = qbusiness or QBusinessApi()
+    sent_before = {service: clients.requests_sent(service) for service in SERVICES}
     discovery = Discovery(error_code_of)
     discovery.kendra(settings.targets.get("kendra"), kendra)
     discovery.qbusiness(settings.targets.get("qbusiness"), qbusiness)
@@ -70,7 +71,7 @@ def run(
     report = poller.run(sources)
     cursors.save_deferred(report.deferred_keys, deferred_before)
     _log(report)
-    api_calls = {"kendra": kendra.counter.calls, "qbusiness": qbusiness.counter.calls}
+    api_calls: dict[str, int] = {s: clients.requests_sent(s) - sent_before[s] for s in SERVICES}
     discovery_errors: dict[str, int] = {
         s: sum(1 for e in discovery.errors if e.service == s) for s in SERVICES
     }
