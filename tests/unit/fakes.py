@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+
 from sync_auditor.cursor import Cursor
 from sync_auditor.model import DataSourceRef, SyncJob, parse_iso_utc
 

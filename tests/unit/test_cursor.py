@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sync_auditor.cursor import OVERLAP, Cursor, next_cursor, window_start
-
 from tests.unit.builders import at, job
 
 NOW = at(12)

@@ -7,7 +7,6 @@ from datetime import datetime
 from sync_auditor.model import DataSourceRef
 from sync_auditor.poll import Poller
 from sync_auditor.poll_errors import error_code_of
-
 from tests.unit.builders import KENDRA_INDEX, QB_SOURCE, at, job
 from tests.unit.fakes import FakeApi, FakeCursorStore, FakeJobStore
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sync_auditor.records import new_record, updated_record
-
 from tests.unit.builders import QB_SOURCE, job
 
 T1 = "2026-11-22T10:05:00Z"
