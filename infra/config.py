@@ -179,24 +179,11 @@ class SyncAuditorConfig:
     log_retention_days: int = 90
 
     @property
-    def audits_kendra(self) -> bool:
-        return self.kendra == ALL or bool(self.kendra)
-
-    @property
-    def audits_qbusiness(self) -> bool:
-        return self.qbusiness == ALL or bool(self.qbusiness)
-
-    @property
     def services(self) -> tuple[str, ...]:
         """The services this deployment audits, in a stable order (metric dimension values)."""
-        return tuple(
-            name
-            for name, audited in (
-                ("kendra", self.audits_kendra),
-                ("qbusiness", self.audits_qbusiness),
-            )
-            if audited
-        )
+        # "all" and a non-empty target list are both truthy; no targets is an empty tuple.
+        sides = (("kendra", self.kendra), ("qbusiness", self.qbusiness))
+        return tuple(name for name, targets in sides if targets)
 
     def targets_json(self) -> str:
         """The poller's TARGETS variable: compact JSON, the same shape as the configuration."""
@@ -222,16 +209,8 @@ class _Problems:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value) if _jsonable(value) else repr(value)
+    text = json.dumps(value, default=repr)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _is_int(value: Any) -> bool:
@@ -310,9 +289,9 @@ def _kendra_target(problems: _Problems, path: str, item: Mapping[str, Any]) -> K
         data_sources = _id_list(
             problems, f"{path}.dataSourceIds", item["dataSourceIds"], KENDRA_DATA_SOURCE_ID
         )
-        if data_sources is None:
-            return None
-    return None if index_id is None else KendraTarget(index_id, data_sources)
+    if index_id is None or ("dataSourceIds" in item and data_sources is None):
+        return None
+    return KendraTarget(index_id, data_sources)
 
 
 def _qbusiness_target(
@@ -328,8 +307,6 @@ def _qbusiness_target(
     index_id = None
     if "indexId" in item:
         index_id = _id(problems, f"{path}.indexId", item["indexId"], QBUSINESS_INDEX_ID)
-        if index_id is None:
-            return None
     data_sources = None
     if "dataSourceIds" in item:
         if "indexId" not in item:
@@ -341,11 +318,12 @@ def _qbusiness_target(
         data_sources = _id_list(
             problems, f"{path}.dataSourceIds", item["dataSourceIds"], QBUSINESS_DATA_SOURCE_ID
         )
-        if data_sources is None:
-            return None
-    return (
-        None if application_id is None else QBusinessTarget(application_id, index_id, data_sources)
-    )
+    # Every field was checked above, so all its problems are reported before giving up.
+    if application_id is None or ("indexId" in item and index_id is None):
+        return None
+    if "dataSourceIds" in item and data_sources is None:
+        return None
+    return QBusinessTarget(application_id, index_id, data_sources)
 
 
 def _check_kendra_overlaps(problems: _Problems, targets: list[tuple[int, KendraTarget]]) -> None:

@@ -200,11 +200,20 @@ def test_duplicates_and_overlaps_fail(path: str, value: Any, explanation: str) -
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    config = with_value(with_value(base(), "syncAuditor.lookbackDays", 0), "syncAuditor.extra", 1)
+    # Given four bad fields, two of them in the same Q Business entry
+    config = with_value(base(), "syncAuditor.lookbackDays", 0)
+    config = with_value(config, "syncAuditor.extra", 1)
+    config = with_value(config, "syncAuditor.qbusiness[0].indexId", "idx")
+    config = with_value(config, "syncAuditor.qbusiness[0].dataSourceIds[0]", "ds")
 
     error = pytest.raises(ConfigError, load_config, config).value
 
-    assert len(error.problems) == 2
+    assert [problem.split(":")[0] for problem in error.problems] == [
+        "syncAuditor.extra",
+        "syncAuditor.qbusiness[0].indexId",
+        "syncAuditor.qbusiness[0].dataSourceIds[0]",
+        "syncAuditor.lookbackDays",
+    ]
 
 
 @pytest.mark.parametrize("raw", [None, [], "rate(5 minutes)"])
