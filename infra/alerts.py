@@ -67,7 +67,6 @@ class Alerts(Construct):
         for address in config.alert_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
 
-        self.slack: chatbot.SlackChannelConfiguration | None = None
         if config.slack is not None:
             # Notifications only: Chatbot needs no AWS permission to post what SNS delivers.
             role = iam.Role(
@@ -76,7 +75,7 @@ class Alerts(Construct):
                 assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"),
                 description="sync-auditor Slack channel: delivers notifications, runs nothing",
             )
-            self.slack = chatbot.SlackChannelConfiguration(
+            chatbot.SlackChannelConfiguration(
                 self,
                 "Slack",
                 slack_channel_configuration_name=f"{Stack.of(self).stack_name}-alerts"[:128],

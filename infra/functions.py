@@ -15,6 +15,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -31,6 +32,8 @@ POWERTOOLS_LAYER_PARAMETER: Final = (
 )
 
 SERVICE_NAME: Final = "sync-auditor"
+# Long enough to notice (alarmed at the first message) and act on a weekend's failures.
+FAILURE_QUEUE_RETENTION: Final = Duration.days(14)
 # botocore attempts per call (first try included) for both functions' clients.
 MAX_ATTEMPTS: Final = 5
 
@@ -116,6 +119,19 @@ class AuditorFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             retry_attempts=retry_attempts,
         )
+
+
+def failure_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    """A dead-letter queue for invocations or batches that failed for good; TLS only."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        # SQS-managed keys suffice: these queues get invocation metadata and batch
+        # coordinates, never job records.
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=FAILURE_QUEUE_RETENTION,
+    )
 
 
 def powertools_environment(namespace: str) -> dict[str, str]:

@@ -64,7 +64,6 @@ class Monitoring(Construct):
         self._config = config
         self._prefix = Stack.of(self).stack_name
         self._action = actions.SnsAction(alerts.topic)
-        self.alarms: list[cloudwatch.Alarm] = []
 
         for service in config.services:
             # Each failed job also gets its own alert from the notifier; the alarm is the
@@ -159,7 +158,6 @@ class Monitoring(Construct):
         alarm.add_alarm_action(self._action)
         if notify_ok:
             alarm.add_ok_action(self._action)
-        self.alarms.append(alarm)
 
     def _dashboard(self, poller: Poller, notifier: Notifier) -> cloudwatch.Dashboard:
         dashboard = cloudwatch.Dashboard(

@@ -6,13 +6,12 @@ wildcard anywhere else still fails `cdk synth`.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
-from infra.config import SyncAuditorConfig
+from infra.config import ALL, SyncAuditorConfig
 from infra.poller import kendra_statements, qbusiness_statements
 
 if TYPE_CHECKING:
@@ -33,33 +32,13 @@ def nag_arn(service: str, resource: str) -> str:
     return f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
 
 
-def _target_wildcard_reason(resource: str) -> str:
-    tail = resource.split("<AWS::AccountId>:", 1)[1]
-    patterns = (
-        (r"index/\*(/data-source/\*)?", 'kendra is "all": every index of the region is'),
-        (r"index/([^/*]+)/data-source/\*", "every data source of Kendra index {0} is"),
-        (
-            r"application/\*(/index/\*(/data-source/\*)?)?",
-            'qbusiness is "all": every application of the region is',
-        ),
-        (
-            r"application/([^/*]+)/index/\*(/data-source/\*)?",
-            "every index of Q Business application {0} (no indexId) is",
-        ),
-        (
-            r"application/([^/*]+)/index/([^/*]+)/data-source/\*",
-            "every data source of Q Business application {0} index {1} is",
-        ),
+def _discovery_reason(resource: str) -> str:
+    prefix = resource.split("*", 1)[0]
+    return (
+        'the configuration audits by discovery here (no dataSourceIds or indexId, or "all"): '
+        f"what lies under {prefix} is listed at poll time, so its ids are unknown at synth; "
+        "the wildcard reaches nothing outside that prefix"
     )
-    for pattern, what in patterns:
-        match = re.fullmatch(pattern, tail)
-        if match:
-            subject = what.format(*match.groups())
-            return (
-                f"the configuration audits by discovery: {subject} listed at poll time, so "
-                "their ids are unknown at synth; the wildcard reaches no further than that scope"
-            )
-    raise ValueError(f"no reason written for the wildcard resource {resource}")
 
 
 def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> None:
@@ -69,9 +48,9 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
     notifier_policy = notifier.auditor.role.node.find_child("DefaultPolicy")
 
     star_reasons = [XRAY_REASON]
-    if config.kendra == "all":
+    if config.kendra == ALL:
         star_reasons.append('kendra:ListIndices (kendra is "all") supports no resource type')
-    if config.qbusiness == "all":
+    if config.qbusiness == ALL:
         star_reasons.append(
             'qbusiness:ListApplications (qbusiness is "all") supports no resource type'
         )
@@ -89,7 +68,7 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
         acknowledge(
             poller_policy,
             f"AwsSolutions-IAM5[Resource::{resource}]",
-            _target_wildcard_reason(resource),
+            _discovery_reason(resource),
         )
 
     acknowledge(

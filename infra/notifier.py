@@ -9,12 +9,17 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.alerts import Alerts
 from infra.config import SyncAuditorConfig
-from infra.functions import MAX_ATTEMPTS, AuditorFunction, log_retention, powertools_environment
+from infra.functions import (
+    MAX_ATTEMPTS,
+    AuditorFunction,
+    failure_queue,
+    log_retention,
+    powertools_environment,
+)
 from infra.tables import AuditTables
 from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERN
 
@@ -27,7 +32,6 @@ BATCH_SIZE: Final = 10
 # blocking the shard; the stream keeps records 24 h, so the age limit stays well inside it.
 RETRY_ATTEMPTS: Final = 5
 MAX_RECORD_AGE: Final = Duration.hours(6)
-FAILURE_QUEUE_RETENTION: Final = Duration.days(14)
 
 
 class Notifier(Construct):
@@ -95,14 +99,8 @@ class Notifier(Construct):
         )
         role.add_to_policy(tables.key_statement())
 
-        self.failure_queue = sqs.Queue(
-            self,
-            "FailureQueue",
-            # SQS-managed keys suffice: Lambda sends batch coordinates here, not the records.
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=FAILURE_QUEUE_RETENTION,
-        )
+        # Lambda sends the failed batch's shard and sequence numbers here, not the records.
+        self.failure_queue = failure_queue(self, "FailureQueue")
         self.event_source = sources.DynamoEventSource(
             tables.job_table,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,

@@ -10,11 +10,16 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import ALL, KendraTarget, QBusinessTarget, SyncAuditorConfig
-from infra.functions import MAX_ATTEMPTS, AuditorFunction, log_retention, powertools_environment
+from infra.functions import (
+    MAX_ATTEMPTS,
+    AuditorFunction,
+    failure_queue,
+    log_retention,
+    powertools_environment,
+)
 from infra.tables import AuditTables
 
 HANDLER: Final = "sync_auditor.handlers.poller.handler"
@@ -25,7 +30,6 @@ DEADLINE_MARGIN_SECONDS: Final = 20
 # A missed tick is made up by the next one, so retry a failed delivery briefly, then park it.
 SCHEDULE_RETRY_ATTEMPTS: Final = 2
 SCHEDULE_MAX_EVENT_AGE: Final = Duration.minutes(5)
-DLQ_RETENTION: Final = Duration.days(14)
 
 ArnFactory = Callable[[str, str], str]
 
@@ -183,14 +187,7 @@ class Poller(Construct):
         for statement in kendra_statements(config.kendra) + qbusiness_statements(config.qbusiness):
             role.add_to_policy(statement)
 
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "ScheduleDeadLetterQueue",
-            # SQS-managed keys: the messages are schedule metadata, not audit data.
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
+        self.dead_letter_queue = failure_queue(self, "ScheduleDeadLetterQueue")
         # The role CDK would make, made here so its one finding can be acknowledged by path.
         self.schedule_role = iam.Role(
             self,
