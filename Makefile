@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: demo test lint typecheck unit synth bench clean
+.PHONY: venv demo test lint typecheck unit synth bench clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+## venv: the Python virtualenv (.venv) and the pinned Node/CDK CLI (node_modules), nothing global
+venv: $(BIN)/.installed node_modules/.installed
 
 ## demo: the end-to-end run on loopback (moto + the Kendra/Q Business simulator), no AWS account
 demo: $(BIN)/.installed
