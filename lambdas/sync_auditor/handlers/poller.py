@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -19,6 +19,7 @@ from sync_auditor.discovery import Discovery
 from sync_auditor.job_metrics import Metric, MetricSet
 from sync_auditor.model import SERVICES
 from sync_auditor.observability import logger, tracer
+from sync_auditor.policies import policy_for
 from sync_auditor.poll import Poller, PollReport
 from sync_auditor.poll_errors import error_code_of
 from sync_auditor.settings import PollerSettings
@@ -34,8 +35,14 @@ def run(
     time_left: Any = lambda: float("inf"),
     kendra: KendraApi | None = None,
     qbusiness: QBusinessApi | None = None,
+    jobs: JobTable | None = None,
+    cursors: CursorStore | None = None,
 ) -> dict[str, Any]:
-    """One poll of every configured data source; returns a summary (also the Lambda result)."""
+    """One poll of every configured data source; returns a summary (also the Lambda result).
+
+    The stores are injectable so the CLI's `audit --dry-run` can read the real tables while
+    recording, instead of making, the writes.
+    """
     kendra = kendra or KendraApi()
     qbusiness = qbusiness or QBusinessApi()
     sent_before = {service: clients.requests_sent(service) for service in SERVICES}
@@ -52,8 +59,10 @@ def run(
             },
         )
 
-    cursors = CursorStore(settings.state_table)
-    jobs = JobTable(settings.job_table)
+    if cursors is None:
+        cursors = CursorStore(settings.state_table)
+    if jobs is None:
+        jobs = JobTable(settings.job_table)
     deferred_before = cursors.load_deferred()
     # Data sources the last poll could not reach go first, so none is starved.
     first = set(deferred_before)
@@ -67,6 +76,9 @@ def run(
         max_parallel=settings.max_parallel_calls,
         time_left=time_left,
         error_code_of=error_code_of,
+        policy_of=partial(
+            policy_for, settings.targets, stuck_after_minutes=settings.stuck_after_minutes
+        ),
     )
     report = poller.run(sources)
     cursors.save_deferred(report.deferred_keys, deferred_before)
