@@ -153,7 +153,8 @@ def test_standalone_process_prints_its_url_serves_and_stops_on_ctrl_c() -> None:
         assert kendra.list_data_source_sync_jobs(Id="web", IndexId=INDEX)["History"] == []
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        # Generous: a loaded CI machine can be slow to schedule the exiting process.
+        assert process.wait(timeout=60) == 0
 
 
 def test_remote_simulator_mirrors_the_python_api(sim: Simulator, kendra: Any) -> None:
