@@ -1,0 +1,224 @@
+"""The command line: subcommands, their flags and help. Parsing only; the work is in commands/."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from collections.abc import Callable
+
+from sync_auditor.model import ALL_STATUSES, SERVICES
+from sync_auditor_cli import datasource
+from sync_auditor_cli.commands import audit, devtools, failures, history, show
+from sync_auditor_cli.errors import EXIT_CODES_HELP
+from sync_auditor_cli.output import FORMATS
+from sync_auditor_cli.queries import (
+    DEFAULT_STACK,
+    JOB_TABLE_ENV,
+    JOB_TABLE_OUTPUT,
+    STATE_TABLE_ENV,
+    STATE_TABLE_OUTPUT,
+)
+from sync_auditor_cli.timerange import MOMENT_FORM, SINCE_FORM
+
+DESCRIPTION = "Audit history of Amazon Kendra and Amazon Q Business data source sync jobs."
+EPILOG = f"""\
+the job table's name comes from --table, else ${JOB_TABLE_ENV}, else the {JOB_TABLE_OUTPUT}
+output of the deployed CloudFormation stack (--stack, default {DEFAULT_STACK}); audit's state
+table likewise from --state-table, ${STATE_TABLE_ENV} or the {STATE_TABLE_OUTPUT} output.
+AWS credentials and region are the usual ones (--profile / AWS_PROFILE, --region / AWS_REGION).
+
+{EXIT_CODES_HELP}
+"""
+
+
+def _statuses(text: str) -> list[str]:
+    """FAILED,incomplete -> ["FAILED", "INCOMPLETE"]: comma lists and repeated flags both work."""
+    statuses = [part.strip().upper() for part in text.split(",") if part.strip()]
+    unknown = [s for s in statuses if s not in ALL_STATUSES]
+    if unknown or not statuses:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a sync status; allowed: {', '.join(sorted(ALL_STATUSES))}"
+        )
+    return statuses
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _aws_options(*, state_table: bool = False) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("AWS")
+    group.add_argument("--table", metavar="NAME", help=f"job table (else ${JOB_TABLE_ENV})")
+    if state_table:
+        group.add_argument(
+            "--state-table", metavar="NAME", help=f"state table (else ${STATE_TABLE_ENV})"
+        )
+    group.add_argument(
+        "--stack",
+        metavar="NAME",
+        help=f"deployed stack whose outputs name the tables (default {DEFAULT_STACK})",
+    )
+    group.add_argument("--region", help="AWS region (else AWS_REGION or your profile's)")
+    group.add_argument("--profile", help="AWS profile (else AWS_PROFILE or the default chain)")
+    return parent
+
+
+def _output_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-o",
+        "--output",
+        choices=FORMATS,
+        default="table",
+        help="table for people (default), json or csv for scripts",
+    )
+    return parent
+
+
+def _time_options(parser: argparse.ArgumentParser, default_since: str | None) -> None:
+    # The help is printed raw (for the exit-code epilog), so wrap this paragraph here.
+    text = (
+        f"--since takes {SINCE_FORM}; --from/--to take {MOMENT_FORM} (a --to date includes "
+        "that whole day)" + (f"; default: --since {default_since}" if default_since else "")
+    )
+    group = parser.add_argument_group(
+        "time range (on the job's startTime)", textwrap.fill(text, width=76)
+    )
+    group.add_argument("--since", metavar="DURATION", help="jobs started in the last DURATION")
+    group.add_argument("--from", dest="start", metavar="WHEN", help="jobs started at or after")
+    group.add_argument("--to", dest="end", metavar="WHEN", help="jobs started at or before")
+
+
+def _add(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[..., int],
+    help_text: str,
+    parents: list[argparse.ArgumentParser],
+    example: str,
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        parents=parents,
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sync-auditor",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub = _add(
+        commands,
+        "history",
+        history.run,
+        "one data source's sync jobs, newest first",
+        [_aws_options(), _output_option()],
+        "sync-auditor history 'kendra#<indexId>#<dataSourceId>' --since 30d --status FAILED",
+    )
+    sub.add_argument("key", nargs="?", metavar="DATA_SOURCE_KEY", help="e.g. kendra#<index>#<ds>")
+    datasource.add_arguments(sub)
+    sub.add_argument(
+        "--status",
+        type=_statuses,
+        action="extend",
+        metavar="STATUS[,STATUS]",
+        help="only jobs in these statuses (repeatable)",
+    )
+    sub.add_argument("--limit", type=_positive, metavar="N", help="at most N jobs (the newest)")
+    _time_options(sub, default_since=None)
+
+    sub = _add(
+        commands,
+        "failures",
+        failures.run,
+        "failed and incomplete jobs across all data sources, newest first",
+        [_aws_options(), _output_option()],
+        "sync-auditor failures --since 24h --service kendra",
+    )
+    sub.add_argument(
+        "--status",
+        type=_statuses,
+        action="extend",
+        metavar="STATUS[,STATUS]",
+        help="statuses to list instead of FAILED,INCOMPLETE (repeatable)",
+    )
+    sub.add_argument("--service", choices=SERVICES, help="only this service's data sources")
+    sub.add_argument("--limit", type=_positive, metavar="N", help="at most N jobs (the newest)")
+    _time_options(sub, default_since=failures.DEFAULT_SINCE)
+
+    sub = _add(
+        commands,
+        "show",
+        show.run,
+        "one job: status history, error and document counts",
+        [_aws_options(), _output_option()],
+        "sync-auditor show 'kendra#<indexId>#<dataSourceId>' <executionId>",
+    )
+    sub.add_argument(
+        "ids",
+        nargs="+",
+        metavar="[DATA_SOURCE_KEY] EXECUTION_ID",
+        help="the job's execution id, after the data source key unless the id flags name it",
+    )
+    datasource.add_arguments(sub)
+
+    sub = _add(
+        commands,
+        "audit",
+        audit.run,
+        "poll every configured data source now, with your own AWS credentials",
+        [_aws_options(state_table=True), _output_option()],
+        "sync-auditor audit --dry-run",
+    )
+    sub.add_argument(
+        "--config",
+        metavar="FILE",
+        default="cdk.json",
+        help="cdk.json (its syncAuditor context) or a JSON file with the syncAuditor object "
+        "(default: ./cdk.json)",
+    )
+    sub.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the tables and the APIs, print what would change, write nothing",
+    )
+
+    _add(
+        commands,
+        "demo",
+        devtools.demo,
+        "the end-to-end demo on loopback (moto + the simulator), no AWS account",
+        [],
+        "sync-auditor demo",
+    )
+    sub = _add(
+        commands,
+        "simulate",
+        devtools.simulate,
+        "serve the Kendra + Q Business simulator on a loopback port until Ctrl-C",
+        [],
+        "sync-auditor simulate --port 8700 --scenario demo",
+    )
+    sub.add_argument("--port", type=int, default=8700, help="0 picks a free port")
+    sub.add_argument("--host", default="127.0.0.1", help="a loopback address only")
+    sub.add_argument("--seed", type=int, default=0, help="repeatable listing order and ids")
+    sub.add_argument(
+        "--scenario",
+        choices=devtools.SCENARIOS,
+        help="start with the demo's indexes, data sources and job history",
+    )
+    return parser

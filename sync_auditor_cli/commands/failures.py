@@ -1,0 +1,37 @@
+"""`failures`: jobs in alert statuses across every data source in a time range (byStatus index)."""
+
+from __future__ import annotations
+
+import argparse
+
+from sync_auditor.model import DEFAULT_ALERT_STATUSES
+from sync_auditor_cli.commands.columns import FAILURES
+from sync_auditor_cli.console import Console
+from sync_auditor_cli.errors import NOTHING_FOUND, OK, CliError
+from sync_auditor_cli.output import write_records
+from sync_auditor_cli.timerange import time_range
+
+# "What failed last night?" is the question people ask most: the last day, unless told.
+DEFAULT_SINCE = "24h"
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    if args.since and (args.start or args.end):
+        raise CliError("--since cannot be combined with --from/--to; use one or the other")
+    window = time_range(
+        since=args.since,
+        start=args.start,
+        end=args.end,
+        now=console.now,
+        default_since=DEFAULT_SINCE,
+    )
+    statuses = list(dict.fromkeys(args.status or sorted(DEFAULT_ALERT_STATUSES)))
+    queries = console.job_queries(args)
+
+    records = queries.by_status(statuses, window, args.service, args.limit)
+    write_records(records, args.output, FAILURES, console.out)
+    if not records:
+        scope = f" of {args.service}" if args.service else ""
+        console.note(f"no {', '.join(statuses)} jobs{scope} started {window.describe()}")
+        return NOTHING_FOUND
+    return OK

@@ -1,0 +1,102 @@
+"""`show`: one job with its status history, error and document counts (GetItem)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sync_auditor.model import DOCUMENT_COUNTS
+from sync_auditor_cli import datasource
+from sync_auditor_cli.console import Console
+from sync_auditor_cli.errors import NOTHING_FOUND, OK, UNKNOWN_DATA_SOURCE, CliError
+from sync_auditor_cli.output import (
+    Record,
+    attribute,
+    duration,
+    safe_text,
+    table,
+    write_csv,
+    write_json,
+)
+
+# The order a person reads a job in: which one, how it ended, why, then bookkeeping.
+FIELDS = (
+    "dataSourceKey",
+    "executionId",
+    "service",
+    "applicationId",
+    "applicationName",
+    "indexId",
+    "indexName",
+    "dataSourceId",
+    "dataSourceName",
+    "status",
+    "startTime",
+    "endTime",
+    "durationSeconds",
+    "errorCode",
+    "errorMessage",
+    "dataSourceErrorCode",
+    *DOCUMENT_COUNTS,
+    "firstSeenAt",
+    "updatedAt",
+    "backfilled",
+)
+HISTORY_COLUMNS = (attribute("observedAt"), attribute("status"))
+
+
+def _ids(args: argparse.Namespace) -> tuple[str | None, str]:
+    if len(args.ids) > 2:
+        raise CliError(f"expected [DATA_SOURCE_KEY] EXECUTION_ID, got {len(args.ids)} arguments")
+    if len(args.ids) == 2:
+        return args.ids[0], args.ids[1]
+    return None, args.ids[0]
+
+
+def describe(record: Record) -> str:
+    """The job as labelled lines (contract names as labels), then its status history."""
+    present = [name for name in FIELDS if record.get(name) not in (None, "")]
+    width = max(len(name) for name in present)
+    lines = []
+    for name in present:
+        value: Any = record[name]
+        if name == "durationSeconds":
+            value = f"{value} ({duration(value)})"
+        lines.append(f"{name.ljust(width)}  {safe_text(value)}")
+    history = record.get("statusHistory") or []
+    text = "\n".join(lines) + "\n"
+    if history:
+        rows = table(HISTORY_COLUMNS, history)
+        text += "\nstatusHistory\n" + "".join(f"  {line}\n" for line in rows.splitlines())
+    return text
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    key, execution_id = _ids(args)
+    source = datasource.selected(key, args)
+    queries = console.job_queries(args)
+
+    record = queries.job(source.key, execution_id)
+    if record is None:
+        if not queries.knows_data_source(source.key):
+            raise CliError(
+                f"unknown data source {source.key!r}: table {queries.table!r} has no job for it "
+                "(check the ids, or `sync-auditor audit` if it was never polled)",
+                UNKNOWN_DATA_SOURCE,
+            )
+        console.note(
+            f"no job {execution_id!r} of {source.key}: "
+            f"`sync-auditor history {source.key}` lists its jobs"
+        )
+        if args.output == "json":
+            console.out.write("null\n")
+        elif args.output == "csv":
+            write_csv([], console.out)
+        return NOTHING_FOUND
+    if args.output == "json":
+        write_json(record, console.out)
+    elif args.output == "csv":
+        write_csv([record], console.out)
+    else:
+        console.out.write(describe(record))
+    return OK

@@ -1,0 +1,47 @@
+"""Entry point of the `sync-auditor` console script: parse, run one command, map failures to
+exit codes and one-line messages (never a traceback for something the user can fix)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sync_auditor_cli.args import build_parser
+from sync_auditor_cli.aws import explain
+from sync_auditor_cli.console import Console
+from sync_auditor_cli.errors import CliError
+
+INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
+    """Run `sync-auditor` with `argv` (default: the process's arguments); returns the exit code."""
+    args = build_parser().parse_args(argv)
+    console = Console(
+        out=sys.stdout, err=sys.stderr, env=os.environ, now=clock().replace(microsecond=0)
+    )
+    try:
+        code: int = args.handler(args, console)
+    except CliError as error:
+        console.note(f"error: {error}")
+        return error.exit_code
+    except (BotoCoreError, ClientError) as error:
+        explained = explain(error)
+        console.note(f"error: {explained}")
+        return explained.exit_code
+    except KeyboardInterrupt:
+        console.note("interrupted")
+        return INTERRUPTED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
