@@ -139,7 +139,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
         state_table, client=aws.client, dry_run=args.dry_run, progress=progress
     )
     # Imported here: Powertools is needed by this command only, and costs startup time.
-    from sync_auditor.handlers import poller
+    try:
+        from sync_auditor.handlers import poller
+    except ImportError as error:
+        if (error.name or "").startswith("sync_auditor"):
+            raise  # our own code is broken: that is a bug, not the user's environment
+        raise CliError(
+            f"audit needs {error.name}, a dependency of the project: run `pip install -e .` "
+            "in the project directory"
+        ) from None
 
     try:
         summary, warnings = _quietly(

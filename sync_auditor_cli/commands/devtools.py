@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 SCENARIOS = ("demo",)
 DEV_DEPENDENCIES_HINT = (
-    "needs the development dependencies: run `make venv`, or "
-    "`pip install -r requirements.txt` in the project directory ({missing} is missing)"
+    "needs the development dependencies: run `pip install -r requirements.txt` in the "
+    "project directory ({missing} is missing)"
 )
 
 
