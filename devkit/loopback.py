@@ -22,7 +22,7 @@ from devkit.simulator import Simulator
 from devkit.stream_pump import PumpReport, StreamPump
 from devkit.tables import create_job_table, create_state_table
 from sync_auditor.adapters import clients
-from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERN
+from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
 
 REGION = "us-east-1"
 JOB_TABLE = "sync-auditor-jobs"
@@ -80,7 +80,7 @@ class Loopback:
                 self.client("dynamodbstreams"),
                 self.stream_arn,
                 notifier.handler,
-                filter_pattern=NOTIFIER_FILTER_PATTERN,
+                filter_patterns=NOTIFIER_FILTER_PATTERNS,
             )
         return self._pump.drain()
 

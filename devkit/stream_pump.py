@@ -1,6 +1,6 @@
 """Plays the part of Lambda's DynamoDB stream event source mapping on loopback.
 
-It reads the table's stream from moto, drops what the notifier's filter drops, invokes the
+It reads the table's stream from moto, drops what the notifier's filters drop, invokes the
 handler in batches, and honours partial batch responses the way Lambda does: the batch is
 retried from the first failed record, and after the last attempt the failed records go to
 the on-failure destination (here a list the caller can inspect).
@@ -8,11 +8,11 @@ the on-failure destination (here a list the caller can inspect).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from devkit.event_filter import matches
+from devkit.event_filter import matches_any
 from devkit.lambda_context import LocalContext
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any] | None]
@@ -32,14 +32,15 @@ class StreamPump:
         streams_client: Any,
         stream_arn: str,
         handler: Handler,
-        filter_pattern: dict[str, Any] | None = None,
+        filter_patterns: Sequence[dict[str, Any]] | None = None,
         batch_size: int = 10,
         max_attempts: int = 3,
     ) -> None:
         self._streams = streams_client
         self.stream_arn = stream_arn
         self.handler = handler
-        self.filter_pattern = filter_pattern
+        # Like Lambda's filter criteria: a record is delivered when it matches any pattern.
+        self.filter_patterns = filter_patterns
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self._last_sequence: dict[str, str] = {}
@@ -76,7 +77,7 @@ class StreamPump:
         wanted = []
         for record in self._read_new_records():
             record = {**record, "eventSourceARN": self.stream_arn}
-            if self.filter_pattern is None or matches(self.filter_pattern, record):
+            if self.filter_patterns is None or matches_any(self.filter_patterns, record):
                 wanted.append(record)
             else:
                 report.filtered_out += 1

@@ -113,7 +113,16 @@ KNOWN_KEYS: Final = (
     "maxParallelCalls",
     "retryMode",
     "logRetentionDays",
+    "stuckAfterMinutes",
+    "recoveryNotices",
 )
+# A job open longer than this is STUCK; Kendra and Q Business syncs of big sources take hours.
+DEFAULT_STUCK_AFTER_MINUTES: Final = 360
+# From one poll interval to a week.
+STUCK_AFTER_MINUTES_RANGE: Final = (5, 7 * 24 * 60)
+EXPECT_SYNC_EVERY_HOURS_RANGE: Final = (1, 90 * 24)
+# Settings an index or application entry may carry for the data sources it audits.
+TARGET_SETTING_KEYS: Final = ("stuckAfterMinutes",)
 
 
 class ConfigError(ValueError):
@@ -126,16 +135,32 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class TargetSettings:
+    """Per-target watch settings; None means the global default (or, for silence, off)."""
+
+    stuck_after_minutes: int | None = None
+    expect_sync_every_hours: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        values = {
+            "stuckAfterMinutes": self.stuck_after_minutes,
+            "expectSyncEveryHours": self.expect_sync_every_hours,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
 class KendraTarget:
     index_id: str
     # None: every data source of the index, discovered at poll time.
     data_source_ids: tuple[str, ...] | None = None
+    settings: TargetSettings = TargetSettings()
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {"indexId": self.index_id}
         if self.data_source_ids is not None:
             value["dataSourceIds"] = list(self.data_source_ids)
-        return value
+        return value | self.settings.to_json()
 
 
 @dataclass(frozen=True)
@@ -144,6 +169,7 @@ class QBusinessTarget:
     # None: every index of the application (then data_source_ids is None too).
     index_id: str | None = None
     data_source_ids: tuple[str, ...] | None = None
+    settings: TargetSettings = TargetSettings()
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {"applicationId": self.application_id}
@@ -151,7 +177,7 @@ class QBusinessTarget:
             value["indexId"] = self.index_id
         if self.data_source_ids is not None:
             value["dataSourceIds"] = list(self.data_source_ids)
-        return value
+        return value | self.settings.to_json()
 
 
 @dataclass(frozen=True)
@@ -177,6 +203,8 @@ class SyncAuditorConfig:
     max_parallel_calls: int = 8
     retry_mode: str = "standard"
     log_retention_days: int = 90
+    stuck_after_minutes: int = DEFAULT_STUCK_AFTER_MINUTES
+    recovery_notices: bool = True
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -278,8 +306,28 @@ def _targets(
     return parsed
 
 
+def _target_settings(problems: _Problems, path: str, item: Mapping[str, Any]) -> TargetSettings:
+    stuck = expect = None
+    if "stuckAfterMinutes" in item:
+        stuck = _int_in(
+            problems,
+            f"{path}.stuckAfterMinutes",
+            item["stuckAfterMinutes"],
+            *STUCK_AFTER_MINUTES_RANGE,
+        )
+    if "expectSyncEveryHours" in item and "expectSyncEveryHours" in TARGET_SETTING_KEYS:
+        expect = _int_in(
+            problems,
+            f"{path}.expectSyncEveryHours",
+            item["expectSyncEveryHours"],
+            *EXPECT_SYNC_EVERY_HOURS_RANGE,
+        )
+    return TargetSettings(stuck, expect)
+
+
 def _kendra_target(problems: _Problems, path: str, item: Mapping[str, Any]) -> KendraTarget | None:
-    _check_keys(problems, path, item, ("indexId", "dataSourceIds"))
+    _check_keys(problems, path, item, ("indexId", "dataSourceIds", *TARGET_SETTING_KEYS))
+    settings = _target_settings(problems, path, item)
     if "indexId" not in item:
         problems.note(f"{path}.indexId", "is required")
         return None
@@ -291,13 +339,16 @@ def _kendra_target(problems: _Problems, path: str, item: Mapping[str, Any]) -> K
         )
     if index_id is None or ("dataSourceIds" in item and data_sources is None):
         return None
-    return KendraTarget(index_id, data_sources)
+    return KendraTarget(index_id, data_sources, settings)
 
 
 def _qbusiness_target(
     problems: _Problems, path: str, item: Mapping[str, Any]
 ) -> QBusinessTarget | None:
-    _check_keys(problems, path, item, ("applicationId", "indexId", "dataSourceIds"))
+    _check_keys(
+        problems, path, item, ("applicationId", "indexId", "dataSourceIds", *TARGET_SETTING_KEYS)
+    )
+    settings = _target_settings(problems, path, item)
     if "applicationId" not in item:
         problems.note(f"{path}.applicationId", "is required")
         return None
@@ -323,7 +374,7 @@ def _qbusiness_target(
         return None
     if "dataSourceIds" in item and data_sources is None:
         return None
-    return QBusinessTarget(application_id, index_id, data_sources)
+    return QBusinessTarget(application_id, index_id, data_sources, settings)
 
 
 def _check_kendra_overlaps(problems: _Problems, targets: list[tuple[int, KendraTarget]]) -> None:
@@ -559,6 +610,20 @@ def load_config(raw: Any) -> SyncAuditorConfig:
                 days,
                 f"one of {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch Logs retention)",
             )
+
+    if "stuckAfterMinutes" in raw:
+        values["stuck_after_minutes"] = _int_in(
+            problems,
+            path("stuckAfterMinutes"),
+            raw["stuckAfterMinutes"],
+            *STUCK_AFTER_MINUTES_RANGE,
+        )
+    if "recoveryNotices" in raw:
+        flag = raw["recoveryNotices"]
+        if isinstance(flag, bool):
+            values["recovery_notices"] = flag
+        else:
+            problems.add(path("recoveryNotices"), flag, "true or false")
 
     if not problems.items:
         config = SyncAuditorConfig(**values)

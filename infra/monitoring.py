@@ -29,6 +29,10 @@ JOB_OUTCOMES: Final = (
     "SyncJobsAborted",
 )
 JOB_FAILURE_ALARMS: Final = ("SyncJobsFailed", "SyncJobsIncomplete")
+# Job alarms per service: failures, and jobs that hang (each also alerted on its own).
+JOB_ALARMS: Final = (*JOB_FAILURE_ALARMS, "SyncJobsStuck")
+# One count per alert type other than SYNC_JOB_STATUS (job_metrics.NOTICE_METRICS).
+NOTICE_METRICS: Final = ("SyncJobsStuck", "SyncJobsRecovered")
 HEALTH_METRICS: Final = (
     "DataSourcesPolled",
     "PollErrors",
@@ -40,6 +44,12 @@ DURATION_METRIC: Final = "SyncDurationSeconds"
 DOCUMENTS_FAILED: Final = "DocumentsFailed"
 SERVICE_DIMENSION: Final = "Service"
 DATA_SOURCE_DIMENSION: Final = "DataSourceKey"
+
+_FAILURE_WORDS: Final = {
+    "SyncJobsFailed": "ended FAILED",
+    "SyncJobsIncomplete": "ended INCOMPLETE",
+    "SyncJobsStuck": "open longer than stuckAfterMinutes (STUCK)",
+}
 
 ALARM_PERIOD: Final = Duration.minutes(5)
 # The notifier should keep up within seconds; ten minutes behind means it is stuck retrying.
@@ -68,12 +78,12 @@ class Monitoring(Construct):
         for service in config.services:
             # Each failed job also gets its own alert from the notifier; the alarm is the
             # aggregate state. No OK action: "no failure this period" is not news.
-            for metric_name in JOB_FAILURE_ALARMS:
+            for metric_name in JOB_ALARMS:
                 self._alarm(
                     f"{service}-{metric_name}",
                     self._job_metric(metric_name, service, ALARM_PERIOD),
                     threshold=1,
-                    description=f"{service} sync jobs ended {metric_name.removeprefix('SyncJobs').upper()}",
+                    description=f"{service} sync jobs {_FAILURE_WORDS[metric_name]}",
                     notify_ok=False,
                 )
             self._alarm(
@@ -203,6 +213,17 @@ class Monitoring(Construct):
                 ],
                 width=12,
             ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Stuck jobs and recoveries (one alert each)",
+                left=[
+                    self._job_metric(m, s, DASHBOARD_PERIOD)
+                    for s in services
+                    for m in NOTICE_METRICS
+                ],
+                width=24,
+            )
         )
         dashboard.add_widgets(
             *(

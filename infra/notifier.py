@@ -21,7 +21,8 @@ from infra.functions import (
     powertools_environment,
 )
 from infra.tables import AuditTables
-from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERN
+from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
+from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX
 
 HANDLER: Final = "sync_auditor.handlers.notifier.handler"
 TIMEOUT: Final = Duration.minutes(1)
@@ -56,6 +57,8 @@ class Notifier(Construct):
             "STATE_TABLE_NAME": tables.state_table.table_name,
             "ALERT_STATUSES": ",".join(config.alert_statuses),
             "PER_DATA_SOURCE_METRICS": "true" if config.per_data_source_metrics else "false",
+            "JOB_TABLE_NAME": tables.job_table.table_name,
+            "RECOVERY_NOTICES": "true" if config.recovery_notices else "false",
             "RETRY_MODE": config.retry_mode,
             "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
             **powertools_environment(config.metrics_namespace),
@@ -85,7 +88,14 @@ class Notifier(Construct):
                 conditions={"StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.amazonaws.com"}},
             )
         )
-        # Powertools idempotency records; the job table itself is only read through the stream.
+        # Recovery notices look up the data source's previous job, newest first.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[f"{tables.job_table.table_arn}/index/{BY_DATA_SOURCE_INDEX}"],
+            )
+        )
+        # Powertools idempotency records.
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -112,6 +122,9 @@ class Notifier(Construct):
             # One batch per shard at a time keeps a job's changes in order.
             parallelization_factor=1,
             on_failure=sources.SqsDlq(self.failure_queue),
-            filters=[{"pattern": json.dumps(NOTIFIER_FILTER_PATTERN, separators=(",", ":"))}],
+            filters=[
+                {"pattern": json.dumps(pattern, separators=(",", ":"))}
+                for pattern in NOTIFIER_FILTER_PATTERNS
+            ],
         )
         self.function.add_event_source(self.event_source)

@@ -145,6 +145,7 @@ class Poller(Construct):
             "DEADLINE_MARGIN_SECONDS": str(DEADLINE_MARGIN_SECONDS),
             "RETRY_MODE": config.retry_mode,
             "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+            "STUCK_AFTER_MINUTES": str(config.stuck_after_minutes),
             **powertools_environment(config.metrics_namespace),
         }
         if config.retention_days is not None:

@@ -20,6 +20,12 @@ from urllib.parse import quote
 from sync_auditor.model import DOCUMENT_COUNTS, DataSourceRef
 
 ALERT_TYPE = "SYNC_JOB_STATUS"
+SYNC_STUCK = "SYNC_STUCK"
+SYNC_RECOVERED = "SYNC_RECOVERED"
+# What the subject and title say instead of the status, per alert type (fixed vocabulary).
+_HEADLINES = {SYNC_STUCK: "STUCK", SYNC_RECOVERED: "RECOVERED"}
+ALERT_TYPES = (ALERT_TYPE, *_HEADLINES)
+NOTE_LIMIT = 300
 # SNS: "less than 100 characters", ASCII, no line breaks or control characters.
 SUBJECT_LIMIT = 99
 NAME_LIMIT = 200
@@ -58,6 +64,9 @@ class Alert:
     error_message: str | None = None
     data_source_error_code: str | None = None
     documents: dict[str, int] = field(default_factory=dict)
+    alert_type: str = ALERT_TYPE
+    # Lines the auditor wrote about this alert (why it fired); they may quote job values.
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_job(cls, job: Mapping[str, Any], *, previous_status: str | None, region: str) -> Alert:
@@ -89,6 +98,11 @@ class Alert:
     @property
     def service_title(self) -> str:
         return SERVICE_TITLES[self.source.service]
+
+    @property
+    def headline(self) -> str:
+        """The status, or for the other alert types the word that names them."""
+        return _HEADLINES.get(self.alert_type, self.status)
 
     @property
     def console_url(self) -> str | None:
@@ -126,7 +140,7 @@ def build(alert: Alert) -> AlertMessage:
 
 def subject(alert: Alert) -> str:
     """One ASCII line under 100 characters: status, service and data source (name, else id)."""
-    prefix = f"{alert.service_title} sync {_ascii_line(alert.status)}: "
+    prefix = f"{alert.service_title} sync {_ascii_line(alert.headline)}: "
     name = _ascii_line(alert.source.data_source_name or "")
     return _cap(prefix + (name or _ascii_line(alert.source.data_source_id)), SUBJECT_LIMIT, "...")
 
@@ -137,7 +151,7 @@ def message_attributes(alert: Alert) -> dict[str, str]:
         "service": alert.source.service,
         "status": alert.status,
         "dataSourceKey": alert.source.key,
-        "alertType": ALERT_TYPE,
+        "alertType": alert.alert_type,
     }
 
 
@@ -146,8 +160,10 @@ def email_text(alert: Alert) -> str:
     source = alert.source
     status = _line(alert.status, CODE_LIMIT)
     lines = [
-        f"{alert.service_title} data source sync {status}",
+        f"{alert.service_title} data source sync {_line(alert.headline, CODE_LIMIT)}",
         "",
+        *(_line(note, NOTE_LIMIT) for note in alert.notes),
+        *([""] if alert.notes else []),
         f"Data source:      {_labelled(source.data_source_name, source.data_source_id)}",
         f"Index:            {_labelled(source.index_name, source.index_id)}",
     ]
@@ -177,7 +193,9 @@ def chatbot_payload(alert: Alert) -> dict[str, Any]:
     """An AWS Chatbot (Amazon Q Developer in chat applications) custom notification."""
     source = alert.source
     status = _slack_escape(_line(alert.status, CODE_LIMIT))
+    headline = _slack_escape(_line(alert.headline, CODE_LIMIT))
     lines = [
+        *(_slack_escape(_line(note, NOTE_LIMIT)) for note in alert.notes),
         f"*Data source:* {_chat_labelled(source.data_source_name, source.data_source_id)}",
         f"*Index:* {_chat_labelled(source.index_name, source.index_id)}",
     ]
@@ -204,9 +222,10 @@ def chatbot_payload(alert: Alert) -> dict[str, Any]:
     label = _line(source.data_source_name or source.data_source_id, NAME_LIMIT)
     content: dict[str, Any] = {
         "textType": "client-markdown",
-        "title": f"{alert.service_title} sync {status}: {_slack_escape(label)}",
+        "title": f"{alert.service_title} sync {headline}: {_slack_escape(label)}",
         "description": "\n".join(lines),
-        "keywords": [source.service, alert.status],
+        "keywords": [source.service, alert.status]
+        + ([alert.alert_type] if alert.alert_type != ALERT_TYPE else []),
     }
     if alert.console_url:
         content["nextSteps"] = [f"Open the data source in the console: {alert.console_url}"]
@@ -217,7 +236,7 @@ def machine_document(alert: Alert) -> dict[str, Any]:
     """Every field, with the table's attribute names, for programs (absent ones as null)."""
     source = alert.source
     return {
-        "alertType": ALERT_TYPE,
+        "alertType": alert.alert_type,
         "service": source.service,
         "region": alert.region or None,
         "dataSourceKey": source.key,
@@ -238,6 +257,8 @@ def machine_document(alert: Alert) -> dict[str, Any]:
         "dataSourceErrorCode": _capped(alert.data_source_error_code, CODE_LIMIT),
         **{name: alert.documents.get(name) for name in DOCUMENT_COUNTS},
         "consoleUrl": alert.console_url,
+        # Only the other alert types carry notes; SYNC_JOB_STATUS keeps its documented shape.
+        **({"notes": [_line(n, NOTE_LIMIT) for n in alert.notes]} if alert.notes else {}),
     }
 
 
@@ -318,6 +339,11 @@ def _or_unknown(value: str | None) -> str:
 
 def _or_none(value: str | None, limit: int) -> str:
     return _line(value, limit) if value else "none"
+
+
+def duration_text(seconds: int) -> str:
+    """A duration as people read it: "6h 05m 00s", "4m 09s"."""
+    return _duration(seconds)
 
 
 def _duration(seconds: int | None) -> str:

@@ -28,6 +28,11 @@ DOCUMENT_METRICS = {name: name[0].upper() + name[1:] for name in DOCUMENT_COUNTS
 DURATION_METRIC = "SyncDurationSeconds"
 ALERTS_PUBLISHED = "AlertsPublished"
 RECORDS_FAILED = "RecordsFailed"
+# One count per alert of the other types (alert_message.ALERT_TYPES), dimension {Service}.
+NOTICE_METRICS = {
+    "SYNC_STUCK": "SyncJobsStuck",
+    "SYNC_RECOVERED": "SyncJobsRecovered",
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,17 @@ def for_terminal_change(job: Mapping[str, Any], *, per_data_source: bool) -> Met
 
 def alert_published(service: str) -> MetricSet:
     return MetricSet(({"Service": service},), (Metric(ALERTS_PUBLISHED, MetricUnit.Count, 1),))
+
+
+def notice_published(alert_type: str, service: str) -> MetricSet:
+    """A stuck / recovered / ... alert went out: its own count, and one more alert published."""
+    return MetricSet(
+        ({"Service": service},),
+        (
+            Metric(NOTICE_METRICS[alert_type], MetricUnit.Count, 1),
+            Metric(ALERTS_PUBLISHED, MetricUnit.Count, 1),
+        ),
+    )
 
 
 def records_failed(service: str, count: int) -> MetricSet:

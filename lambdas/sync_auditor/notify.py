@@ -1,14 +1,18 @@
-"""From one job-table stream record to its actions: at most one alert, and the job's metrics.
+"""From one job-table stream record to its actions: its alerts, and the job's metrics.
 
 A record acts only when it carries a change INTO a status (no old image, or an old image with
-another status). Backfilled history, removals and writes that kept the status do nothing, so
-the first deploy floods no one and progress updates of a running job cost nothing.
+another status), or a job newly marked stuck. Backfilled history, removals and writes that
+changed nothing of that kind do nothing, so the first deploy floods no one and progress
+updates of a running job cost nothing.
+
+Each alert of a record runs once on its own key (the record's eventID, plus the alert type for
+the notices), so a record retried after one of its alerts went out sends only the others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -19,7 +23,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from sync_auditor import alert_message, job_metrics
 from sync_auditor.adapters import alerts_topic
-from sync_auditor.model import SERVICES, DataSourceRef, is_terminal
+from sync_auditor.adapters.job_table import JobTable
+from sync_auditor.alert_message import SYNC_RECOVERED, SYNC_STUCK
+from sync_auditor.model import SERVICES, DataSourceRef, is_terminal, parse_iso_utc
 from sync_auditor.observability import logger
 from sync_auditor.settings import NotifierSettings
 
@@ -28,6 +34,9 @@ Publisher = Callable[[str, alert_message.AlertMessage], str]
 MetricEmitter = Callable[[Sequence[job_metrics.MetricSet]], None]
 # Runs `action` at most once per stream record (keyed on its eventID) and returns its result.
 Once = Callable[[Mapping[str, Any], Callable[[], dict[str, Any]]], dict[str, Any]]
+# A job record -> the newest terminal job of its data source that started before it, or None.
+PreviousLookup = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
+RECOVERED_FROM = frozenset({"FAILED", "INCOMPLETE"})
 
 
 def run_now(record: Mapping[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -68,6 +77,14 @@ def status_change(record: DynamoDBRecord) -> StatusChange | None:
     return StatusChange(job=new, previous_status=previous, region=record.aws_region or "")
 
 
+@dataclass(frozen=True)
+class Notice:
+    """An alert of another type than SYNC_JOB_STATUS that one record calls for."""
+
+    alert: alert_message.Alert
+    job: Mapping[str, Any]
+
+
 def process_record(
     record: DynamoDBRecord,
     settings: NotifierSettings,
@@ -75,18 +92,120 @@ def process_record(
     publish: Publisher = alerts_topic.publish,
     emit_metrics: MetricEmitter = job_metrics.emit,
     once: Once = run_now,
+    previous_terminal: PreviousLookup | None = None,
 ) -> dict[str, Any] | None:
     """Act on one stream record, once; None when it asked for nothing."""
     change = status_change(record)
-    if change is None:
-        return None
-    alerts = change.status in settings.alert_statuses
-    if not alerts and not is_terminal(change.status):
-        return None
-    action = partial(
-        act, change, settings, alert=alerts, publish=publish, emit_metrics=emit_metrics
+    result: dict[str, Any] | None = None
+    if change is not None:
+        alerts = change.status in settings.alert_statuses
+        if alerts or is_terminal(change.status):
+            action = partial(
+                act, change, settings, alert=alerts, publish=publish, emit_metrics=emit_metrics
+            )
+            result = once(record.raw_event, action)
+    if previous_terminal is None:
+        previous_terminal = partial(_previous_terminal, settings.job_table)
+    notices = _notices(record, change, settings, previous_terminal)
+    announced = [
+        once(
+            {"eventID": f"{record.event_id}#{notice.alert.alert_type}"},
+            partial(announce, notice, settings, publish=publish, emit_metrics=emit_metrics),
+        )
+        for notice in notices
+    ]
+    if announced:
+        result = {**(result or {}), "notices": [done["alertType"] for done in announced]}
+    return result
+
+
+def _notices(
+    record: DynamoDBRecord,
+    change: StatusChange | None,
+    settings: NotifierSettings,
+    previous_terminal: PreviousLookup,
+) -> list[Notice]:
+    stream = record.dynamodb
+    if record.event_name is DynamoDBRecordEventName.REMOVE or stream is None:
+        return []
+    new, old = stream.new_image, stream.old_image or {}
+    if new.get("backfilled") is True:
+        return []
+    region = record.aws_region or ""
+    notices = []
+    if new.get("stuckAt") and not old.get("stuckAt"):
+        _check_identity(new)
+        notices.append(Notice(_stuck_alert(new, region), new))
+    if change is not None and change.status == "SUCCEEDED" and settings.recovery_notices:
+        previous = previous_terminal(new)
+        if (
+            previous is not None
+            and previous.get("status") in RECOVERED_FROM
+            # A failure recorded as backfilled history was never announced: nothing to answer.
+            and previous.get("backfilled") is not True
+        ):
+            notices.append(Notice(_recovered_alert(new, previous, region), new))
+    return notices
+
+
+def _stuck_alert(job: Mapping[str, Any], region: str) -> alert_message.Alert:
+    alert = alert_message.Alert.from_job(job, previous_status=None, region=region)
+    open_for = ""
+    if job.get("startTime"):
+        seconds = parse_iso_utc(str(job["stuckAt"])) - parse_iso_utc(str(job["startTime"]))
+        open_for = f" for {alert_message.duration_text(int(seconds.total_seconds()))}"
+    note = (
+        f"This sync job has been {job['status']}{open_for} (noticed {job['stuckAt']}), longer "
+        "than the stuck threshold. It may be hung: check the data source's sync history."
     )
-    return once(record.raw_event, action)
+    return replace(alert, alert_type=SYNC_STUCK, notes=(note,))
+
+
+def _recovered_alert(
+    job: Mapping[str, Any], previous: Mapping[str, Any], region: str
+) -> alert_message.Alert:
+    alert = alert_message.Alert.from_job(job, previous_status=None, region=region)
+    note = (
+        f"This sync SUCCEEDED after job {previous.get('executionId')} ended "
+        f"{previous.get('status')} ({previous.get('endTime') or 'end unknown'})."
+    )
+    return replace(
+        alert, alert_type=SYNC_RECOVERED, previous_status=str(previous["status"]), notes=(note,)
+    )
+
+
+def _previous_terminal(job_table: str, job: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    if not job_table or not job.get("startTime"):
+        return None
+    return JobTable(job_table).latest_terminal_before(
+        str(job["dataSourceKey"]), str(job["startTime"])
+    )
+
+
+def announce(
+    notice: Notice,
+    settings: NotifierSettings,
+    *,
+    publish: Publisher,
+    emit_metrics: MetricEmitter,
+) -> dict[str, Any]:
+    """Publish a notice (stuck, recovered, ...); like `act`, nothing that can fail comes after."""
+    alert = notice.alert
+    message = alert_message.build(alert)
+    metric_sets = [job_metrics.notice_published(alert.alert_type, alert.source.service)]
+    message_id = publish(settings.topic_arn, message)
+    logger.info(
+        "alert published",
+        extra={
+            "alertType": alert.alert_type,
+            "dataSourceKey": alert.source.key,
+            "executionId": notice.job.get("executionId"),
+            "status": alert.status,
+            "messageId": message_id,
+        },
+    )
+    emit_metrics(metric_sets)
+    return {"alertType": alert.alert_type, "messageId": message_id}
 
 
 def act(

@@ -15,7 +15,8 @@ from typing import Any, Literal, Protocol
 
 from sync_auditor.cursor import Cursor, next_cursor, window_start
 from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
-from sync_auditor.records import new_record, updated_record
+from sync_auditor.policies import SourcePolicy
+from sync_auditor.records import new_record, next_revision, stuck_since, updated_record
 
 # How far past "now" the time filter reaches, so a job whose start is stamped slightly ahead
 # of this machine's clock is still returned.
@@ -101,6 +102,7 @@ class Poller:
         time_left: Callable[[], float] = lambda: float("inf"),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         error_code_of: Callable[[Exception], str | None] = lambda error: None,
+        policy_of: Callable[[DataSourceRef], SourcePolicy] = lambda source: SourcePolicy(),
     ) -> None:
         self.apis = apis
         self.jobs = jobs
@@ -113,6 +115,7 @@ class Poller:
         # Maps an exception to a short error code when it belongs to one data source (an API
         # or table error); None means a bug, which is left to fail the invocation loudly.
         self.error_code_of = error_code_of
+        self.policy_of = policy_of
 
     def run(self, sources: Iterable[DataSourceRef]) -> PollReport:
         unique = list(dict.fromkeys(sources))
@@ -145,7 +148,7 @@ class Poller:
                 break
         jobs = _dedupe(seen)
         backfill = cursor is None
-        written = self._commit(jobs, now=iso_utc(now), backfill=backfill)
+        written = self._commit(jobs, now=now, backfill=backfill, policy=self.policy_of(source))
         if not complete:
             # What was read is committed, but the cursor stays: without a documented order
             # the unread pages may hold anything, so the next tick reads the window again.
@@ -155,10 +158,13 @@ class Poller:
             self.cursors.save(source.key, new_cursor, iso_utc(now))
         return SourceResult(source, "polled", len(jobs), written, backfill)
 
-    def _commit(self, jobs: list[SyncJob], *, now: str, backfill: bool) -> int:
+    def _commit(
+        self, jobs: list[SyncJob], *, now: datetime, backfill: bool, policy: SourcePolicy
+    ) -> int:
         """Write each job whose record changed; returns how many were written."""
         if not jobs:
             return 0
+        stamp = iso_utc(now)
         stored = self.jobs.get_many((job.source.key, job.execution_id) for job in jobs)
         written = 0
         for job in jobs:
@@ -167,12 +173,19 @@ class Poller:
             for _ in range(WRITE_ATTEMPTS):
                 if existing is None:
                     record = new_record(
-                        job, now=now, backfill=backfill, retention_days=self.retention_days
+                        job, now=stamp, backfill=backfill, retention_days=self.retention_days
                     )
                     expected = None
                 else:
-                    record = updated_record(existing, job, now=now)  # type: ignore[assignment]
+                    record = updated_record(existing, job, now=stamp)  # type: ignore[assignment]
                     expected = int(existing.get("revision", 0))
+                # Open jobs are re-read every tick anyway, so noticing one is stuck costs nothing.
+                current = record if record is not None else existing
+                if current is not None and stuck_since(
+                    current, now=now, stuck_after=policy.stuck_after
+                ):
+                    base = record if record is not None else next_revision(current, now=stamp)
+                    record = {**base, "stuckAt": stamp}
                 if record is None:
                     break
                 if self.jobs.put_if_revision(record, expected):

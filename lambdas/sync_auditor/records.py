@@ -7,9 +7,16 @@ conditional write compares, so of two overlapping polls only one commits a given
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sync_auditor.model import TERMINAL_STATUSES, SyncJob, identity_attributes, parse_iso_utc
+from sync_auditor.model import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    SyncJob,
+    identity_attributes,
+    parse_iso_utc,
+)
 
 SECONDS_PER_DAY = 86_400
 
@@ -71,3 +78,20 @@ def updated_record(existing: dict[str, Any], job: SyncJob, *, now: str) -> dict[
         history = list(existing.get("statusHistory") or [])
         record["statusHistory"] = [*history, {"status": job.status, "observedAt": now}]
     return record
+
+
+def stuck_since(record: dict[str, Any], *, now: datetime, stuck_after: timedelta) -> bool:
+    """True when the job has been open longer than `stuck_after` and is not yet marked stuck.
+
+    Marking is a field of the record (`stuckAt`), written through the same revision-checked
+    write as any change, so of overlapping polls only one marks it and it is announced once.
+    """
+    if record.get("status") not in OPEN_STATUSES or record.get("stuckAt"):
+        return False
+    start = record.get("startTime")
+    return bool(start) and now - parse_iso_utc(str(start)) > stuck_after
+
+
+def next_revision(existing: dict[str, Any], *, now: str) -> dict[str, Any]:
+    """`existing` as the base of a change the poller makes itself (no new observation)."""
+    return {**existing, "updatedAt": now, "revision": int(existing.get("revision", 0)) + 1}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES
+from sync_auditor.policies import DEFAULT_STUCK_AFTER_MINUTES
 
 
 class SettingsError(ValueError):
@@ -68,6 +69,8 @@ class PollerSettings:
     deadline_margin_seconds: int = 20
     retry_mode: str = "standard"
     max_attempts: int = 5
+    # Per-target `stuckAfterMinutes` in TARGETS overrides this default.
+    stuck_after_minutes: int = DEFAULT_STUCK_AFTER_MINUTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PollerSettings:
@@ -92,6 +95,9 @@ class PollerSettings:
             deadline_margin_seconds=_int(env, "DEADLINE_MARGIN_SECONDS", 20, minimum=1),
             retry_mode=_retry_mode(env),
             max_attempts=_int(env, "MAX_ATTEMPTS", 5, minimum=1),
+            stuck_after_minutes=_int(
+                env, "STUCK_AFTER_MINUTES", DEFAULT_STUCK_AFTER_MINUTES, minimum=1
+            ),
         )
 
 
@@ -101,6 +107,9 @@ class NotifierSettings:
     state_table: str
     alert_statuses: frozenset[str] = DEFAULT_ALERT_STATUSES
     per_data_source_metrics: bool = False
+    # The job table is read (byDataSource index) only to decide recovery notices.
+    job_table: str = ""
+    recovery_notices: bool = True
     retry_mode: str = "standard"
     max_attempts: int = 5
 
@@ -124,6 +133,8 @@ class NotifierSettings:
             state_table=_required(env, "STATE_TABLE_NAME"),
             alert_statuses=statuses,
             per_data_source_metrics=_bool(env, "PER_DATA_SOURCE_METRICS", False),
+            job_table=env.get("JOB_TABLE_NAME", "").strip(),
+            recovery_notices=_bool(env, "RECOVERY_NOTICES", True),
             retry_mode=_retry_mode(env),
             max_attempts=_int(env, "MAX_ATTEMPTS", 5, minimum=1),
         )

@@ -1,8 +1,11 @@
-"""The event source filter of the notifier: only inserts and modifications whose new status is
-terminal can alert or emit job metrics, so nothing else should invoke (and bill) the function.
+"""The event source filters of the notifier: only records that can alert or emit job metrics
+should invoke (and bill) the function. Lambda invokes for a record that matches any pattern.
 
-The stack passes this pattern to Lambda's filter criteria; the local stream pump applies the
-same pattern, so loopback runs see exactly the records the deployed function sees.
+- a job whose new status is terminal (its alert, its metrics, a recovery notice);
+- a job marked stuck (`stuckAt`); the notifier alerts when the old image lacks it.
+
+The stack passes these patterns to Lambda's filter criteria; the local stream pump applies the
+same patterns, so loopback runs see exactly the records the deployed function sees.
 """
 
 from __future__ import annotations
@@ -15,3 +18,11 @@ NOTIFIER_FILTER_PATTERN: dict[str, Any] = {
     "eventName": ["INSERT", "MODIFY"],
     "dynamodb": {"NewImage": {"status": {"S": sorted(TERMINAL_STATUSES)}}},
 }
+STUCK_FILTER_PATTERN: dict[str, Any] = {
+    "eventName": ["INSERT", "MODIFY"],
+    "dynamodb": {"NewImage": {"stuckAt": {"S": [{"exists": True}]}}},
+}
+NOTIFIER_FILTER_PATTERNS: tuple[dict[str, Any], ...] = (
+    NOTIFIER_FILTER_PATTERN,
+    STUCK_FILTER_PATTERN,
+)

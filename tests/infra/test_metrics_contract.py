@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sync_auditor import job_metrics
+from sync_auditor import alert_message, job_metrics
 from sync_auditor.handlers import poller
 from sync_auditor.model import TERMINAL_STATUSES
 from sync_auditor.poll import PollReport
@@ -63,6 +63,11 @@ def runtime_metrics(capsys: pytest.CaptureFixture[str]) -> set[MetricKey]:
             for service in ("kendra", "qbusiness")
             for status in sorted(TERMINAL_STATUSES)
         ]
+        + [
+            job_metrics.notice_published(alert_type, service)
+            for service in ("kendra", "qbusiness")
+            for alert_type in sorted(job_metrics.NOTICE_METRICS)
+        ]
     )
     return emitted(capsys.readouterr().out)
 
@@ -98,6 +103,13 @@ def test_every_custom_metric_on_the_dashboard_is_emitted(
 
     assert len(charted) >= 22
     assert charted <= runtime_metrics
+
+
+def test_every_alert_type_has_its_own_metric_on_the_dashboard(example: Synth) -> None:
+    body = json.dumps(dashboard_body(example))
+    assert set(job_metrics.NOTICE_METRICS) == set(alert_message.ALERT_TYPES) - {"SYNC_JOB_STATUS"}
+    for metric in job_metrics.NOTICE_METRICS.values():
+        assert f'"{metric}"' in body
 
 
 def test_the_per_data_source_search_matches_the_emitted_dimension_names(

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match
 from devkit import tables as local_tables
 from sync_auditor import table_schema as schema
 from sync_auditor.settings import NotifierSettings, PollerSettings
-from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERN
+from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
 
 from .conftest import Synth, arn, policy_grants, render
 
@@ -280,6 +280,8 @@ def test_notifier_environment_is_what_notifier_settings_reads(
         "STATE_TABLE_NAME",
         "ALERT_STATUSES",
         "PER_DATA_SOURCE_METRICS",
+        "JOB_TABLE_NAME",
+        "RECOVERY_NOTICES",
         "RETRY_MODE",
         "MAX_ATTEMPTS",
         "POWERTOOLS_SERVICE_NAME",
@@ -289,6 +291,10 @@ def test_notifier_environment_is_what_notifier_settings_reads(
     settings = NotifierSettings.from_env(as_deployed(variables))
     assert settings.alert_statuses == {"FAILED", "INCOMPLETE"}
     assert settings.per_data_source_metrics is False
+    assert settings.recovery_notices is True
+    assert variables["JOB_TABLE_NAME"] == {
+        "Ref": example.logical_id(example.stack.tables.job_table)
+    }
 
     variant_settings = NotifierSettings.from_env(
         as_deployed(environment_of(variant, variant.stack.notifier.function))
@@ -503,8 +509,8 @@ def test_notifier_reads_the_stream_through_the_shared_filter_with_bounded_failur
         "Fn::GetAtt": [example.logical_id(example.stack.tables.job_table), "StreamArn"]
     }
     assert props["FunctionName"] == {"Ref": example.logical_id(notifier.function)}
-    (criteria,) = props["FilterCriteria"]["Filters"]
-    assert json.loads(criteria["Pattern"]) == NOTIFIER_FILTER_PATTERN
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert patterns == list(NOTIFIER_FILTER_PATTERNS)
     assert props["StartingPosition"] == "TRIM_HORIZON"
     assert props["BisectBatchOnFunctionError"] is True
     assert props["MaximumRetryAttempts"] == 5
@@ -527,6 +533,7 @@ def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(examp
     stream = f"<{example.logical_id(stack.tables.job_table)}.StreamArn>"
     failures = f"<{example.logical_id(stack.notifier.failure_queue)}.Arn>"
     log_group = f"<{example.logical_id(stack.notifier.auditor.log_group)}.Arn>"
+    jobs = f"<{example.logical_id(stack.tables.job_table)}.Arn>"
 
     grants = policy_grants(example, stack.notifier.auditor.role)
 
@@ -544,6 +551,7 @@ def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(examp
         "dynamodb:PutItem": {state},
         "dynamodb:UpdateItem": {state},
         "dynamodb:DeleteItem": {state},
+        "dynamodb:Query": {f"{jobs}/index/byDataSource"},
         "dynamodb:DescribeStream": {stream},
         "dynamodb:GetRecords": {stream},
         "dynamodb:GetShardIterator": {stream},
@@ -682,6 +690,7 @@ def test_job_failures_and_poll_errors_alarm_per_service_on_the_emf_metrics(
     for metric, notify_ok in (
         ("SyncJobsFailed", False),
         ("SyncJobsIncomplete", False),
+        ("SyncJobsStuck", False),
         ("PollErrors", True),
     ):
         alarm = alarms[f"SyncAuditor-{service}-{metric}"]
@@ -755,7 +764,7 @@ def test_a_notifier_falling_behind_the_stream_alarms(example: Synth) -> None:
 def test_alarms_follow_the_configured_namespace_and_services(
     example: Synth, variant: Synth
 ) -> None:
-    assert len(alarms_by_name(example)) == 2 * 3 + 2 * 2 + 2 + 1
+    assert len(alarms_by_name(example)) == 2 * 4 + 2 * 2 + 2 + 1
     for alarm in alarms_by_name(variant).values():
         if alarm["Namespace"].startswith("AWS/"):
             continue

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.usage import CapacityMeter
+from sync_auditor.model import TERMINAL_STATUSES
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -84,6 +85,39 @@ class JobTable:
         self.capacity.read(response.get("ConsumedCapacity"))
         item = response.get("Item")
         return from_item(item) if item else None
+
+    def latest_terminal_before(
+        self, data_source_key: str, start_time: str, *, max_pages: int = 5
+    ) -> dict[str, Any] | None:
+        """The newest job of the data source that started before `start_time` and has ended.
+
+        Newest first on the byDataSource index; open jobs in between are skipped. Bounded:
+        a data source with more than a few pages of open jobs in a row has no answer.
+        """
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": schema.BY_DATA_SOURCE_INDEX,
+            "KeyConditionExpression": "#pk = :key AND #start < :start",
+            "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY, "#start": schema.START_TIME},
+            "ExpressionAttributeValues": {
+                ":key": {"S": data_source_key},
+                ":start": {"S": start_time},
+            },
+            "ScanIndexForward": False,
+            "Limit": 10,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        for _ in range(max_pages):
+            response = self._dynamodb.query(**request)
+            self.capacity.read(response.get("ConsumedCapacity"))
+            for item in response.get("Items", []):
+                record = from_item(item)
+                if record.get("status") in TERMINAL_STATUSES:
+                    return record
+            if not response.get("LastEvaluatedKey"):
+                return None
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return None
 
     def put_if_revision(self, record: dict[str, Any], expected_revision: int | None) -> bool:
         """Write `record` only if the stored revision is still `expected_revision` (None: new).

@@ -1,0 +1,52 @@
+"""Per-data-source watch settings: when an open job counts as stuck, how often a sync is expected.
+
+They come from the configured targets (the poller's TARGETS, validated at synth): an index or
+application entry's settings apply to every data source it audits; without one, the global
+default applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sync_auditor.model import DataSourceRef
+
+DEFAULT_STUCK_AFTER_MINUTES = 360
+
+
+@dataclass(frozen=True)
+class SourcePolicy:
+    stuck_after: timedelta = timedelta(minutes=DEFAULT_STUCK_AFTER_MINUTES)
+    # None: the data source has no expected rhythm, so it is never reported silent.
+    expect_sync_every: timedelta | None = None
+
+
+def _matches(target: Mapping[str, Any], source: DataSourceRef) -> bool:
+    if source.service == "kendra":
+        if target.get("indexId") != source.index_id:
+            return False
+    else:
+        if target.get("applicationId") != source.application_id:
+            return False
+        if target.get("indexId") not in (None, source.index_id):
+            return False
+    ids = target.get("dataSourceIds")
+    return ids is None or source.data_source_id in ids
+
+
+def policy_for(
+    targets: Mapping[str, Any], source: DataSourceRef, *, stuck_after_minutes: int
+) -> SourcePolicy:
+    """The settings of the target entry that names `source`, else the global ones."""
+    entries = targets.get(source.service)
+    target: Mapping[str, Any] = {}
+    if isinstance(entries, list):
+        target = next((t for t in entries if _matches(t, source)), {})
+    expect_hours = target.get("expectSyncEveryHours")
+    return SourcePolicy(
+        stuck_after=timedelta(minutes=int(target.get("stuckAfterMinutes", stuck_after_minutes))),
+        expect_sync_every=timedelta(hours=int(expect_hours)) if expect_hours else None,
+    )
