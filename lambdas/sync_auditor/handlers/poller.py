@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -19,6 +19,7 @@ from sync_auditor.discovery import Discovery
 from sync_auditor.job_metrics import Metric, MetricSet
 from sync_auditor.model import SERVICES
 from sync_auditor.observability import logger, tracer
+from sync_auditor.policies import policy_for
 from sync_auditor.poll import Poller, PollReport
 from sync_auditor.poll_errors import error_code_of
 from sync_auditor.settings import PollerSettings
@@ -75,6 +76,9 @@ def run(
         max_parallel=settings.max_parallel_calls,
         time_left=time_left,
         error_code_of=error_code_of,
+        policy_of=partial(
+            policy_for, settings.targets, stuck_after_minutes=settings.stuck_after_minutes
+        ),
     )
     report = poller.run(sources)
     cursors.save_deferred(report.deferred_keys, deferred_before)
