@@ -39,6 +39,8 @@ SHAREPOINT = DataSourceRef(
     data_source_name="SharePoint",
     application_name="helpdesk-assistant",
 )
+# The job the three questions are about: it failed last night (execution ids are UUIDs).
+FAILED_RUN = "9e1c4b7a-52d3-4f68-8a0b-6c2e1d9f3b75"
 # Untrusted text from a data source, with a newline and a terminal escape sequence in it.
 HOSTILE_MESSAGE = "Crawl aborted: robots.txt denied <b>all</b>\nsee logs\x1b[31m"
 
@@ -96,11 +98,13 @@ HISTORY: list[list[Observation]] = [
         )
     ],
     [
-        Observation(job(WEB, "w-3", "SYNCING", "2026-11-22T02:00:00Z"), "2026-11-22T02:01:00Z"),
+        Observation(
+            job(WEB, FAILED_RUN, "SYNCING", "2026-11-22T02:00:00Z"), "2026-11-22T02:01:00Z"
+        ),
         Observation(
             job(
                 WEB,
-                "w-3",
+                FAILED_RUN,
                 "FAILED",
                 "2026-11-22T02:00:00Z",
                 "2026-11-22T02:05:00Z",

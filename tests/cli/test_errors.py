@@ -12,7 +12,17 @@ import pytest
 from moto import mock_aws
 
 from sync_auditor_cli.main import main
-from tests.cli.support import INDEX, NOW, REGION, TABLE, WEB, Result, record_history, run
+from tests.cli.support import (
+    FAILED_RUN,
+    INDEX,
+    NOW,
+    REGION,
+    TABLE,
+    WEB,
+    Result,
+    record_history,
+    run,
+)
 
 
 def assert_one_line_error(result: Result, code: int, *fragments: str) -> None:
@@ -204,7 +214,7 @@ def test_the_table_name_comes_from_the_deployed_stacks_output(
     result = run(capsys, "history", WEB.key, "-o", "json")
 
     assert result.code == 0
-    assert [r["executionId"] for r in result.json()] == ["w-3", "w-2", "w-1"]
+    assert [r["executionId"] for r in result.json()] == [FAILED_RUN, "w-2", "w-1"]
 
 
 @pytest.mark.usefixtures("recorded_aws")

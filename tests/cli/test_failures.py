@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.cli.support import SHAREPOINT, TABLE, WEB, WIKI, run
+from tests.cli.support import FAILED_RUN, SHAREPOINT, TABLE, WEB, WIKI, run
 
 pytestmark = pytest.mark.usefixtures("recorded")
 
@@ -23,7 +23,9 @@ def test_what_failed_in_the_last_day_across_all_sources(capsys: pytest.CaptureFi
         "DOCS", "FAILED", "ERROR", "ERROR", "MESSAGE", "DATA", "SOURCE", "KEY",
     ]  # fmt: skip
     assert len(lines) == 3
-    assert lines[1].startswith("2026-11-22T02:00:00Z  FAILED      kendra     Public website  w-3")
+    assert lines[1].startswith(
+        f"2026-11-22T02:00:00Z  FAILED      kendra     Public website  {FAILED_RUN}"
+    )
     assert lines[2].startswith("2026-11-21T23:30:00Z  INCOMPLETE  qbusiness  SharePoint      sp-1")
     assert lines[1].endswith(WEB.key) and lines[2].endswith(SHAREPOINT.key)
     # The data source's error text is shown escaped: no raw newline or terminal escape.
@@ -44,7 +46,7 @@ def test_a_wider_range_json_newest_first(capsys: pytest.CaptureFixture[str]) -> 
 
     assert result.code == 0
     assert [(r["executionId"], r["status"]) for r in result.json()] == [
-        ("w-3", "FAILED"),
+        (FAILED_RUN, "FAILED"),
         ("sp-1", "INCOMPLETE"),
         ("c-1", "FAILED"),
     ]
@@ -57,7 +59,7 @@ def test_csv_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert result.code == 0
     assert [(r["executionId"], r["service"], r["documentsFailed"]) for r in rows] == [
-        ("w-3", "kendra", "37"),
+        (FAILED_RUN, "kendra", "37"),
         ("sp-1", "qbusiness", "9"),
         ("c-1", "kendra", ""),
     ]
@@ -67,10 +69,10 @@ def test_csv_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
     ("flags", "expected"),
     [
         (("--service", "qbusiness"), ["sp-1"]),
-        (("--service", "kendra", "--since", "4w"), ["w-3", "c-1"]),
+        (("--service", "kendra", "--since", "4w"), [FAILED_RUN, "c-1"]),
         (("--status", "INCOMPLETE", "--since", "4w"), ["sp-1"]),
         (("--status", "SYNCING"), ["sp-2"]),
-        (("--since", "4w", "--limit", "2"), ["w-3", "sp-1"]),
+        (("--since", "4w", "--limit", "2"), [FAILED_RUN, "sp-1"]),
         (("--to", "2026-11-21"), ["sp-1", "c-1"]),  # the whole day of --to
     ],
 )

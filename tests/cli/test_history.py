@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from sync_auditor_cli.output import CSV_COLUMNS
-from tests.cli.support import APP, INDEX, QB_DS, QB_INDEX, SHAREPOINT, TABLE, WEB, run
+from tests.cli.support import APP, FAILED_RUN, INDEX, QB_DS, QB_INDEX, SHAREPOINT, TABLE, WEB, run
 
 pytestmark = pytest.mark.usefixtures("recorded")
 
 WEB_TABLE = """\
-START TIME            END TIME              STATUS     EXECUTION ID  DURATION  SCANNED  ADDED  FAILED  ERROR
-2026-11-22T02:00:00Z  2026-11-22T02:05:00Z  FAILED     w-3            0:05:00       37      -      37  InternalError / WEB_CRAWLER_ROBOTS_DENIED
-2026-11-21T02:00:00Z  2026-11-21T02:30:00Z  SUCCEEDED  w-2            0:30:00     1210      4       -  -
-2026-11-01T02:00:00Z  2026-11-01T02:40:00Z  SUCCEEDED  w-1            0:40:00     1200      3       0  -
+START TIME            END TIME              STATUS     EXECUTION ID                          DURATION  SCANNED  ADDED  FAILED  ERROR
+2026-11-22T02:00:00Z  2026-11-22T02:05:00Z  FAILED     9e1c4b7a-52d3-4f68-8a0b-6c2e1d9f3b75   0:05:00       37      -      37  InternalError / WEB_CRAWLER_ROBOTS_DENIED
+2026-11-21T02:00:00Z  2026-11-21T02:30:00Z  SUCCEEDED  w-2                                    0:30:00     1210      4       -  -
+2026-11-01T02:00:00Z  2026-11-01T02:40:00Z  SUCCEEDED  w-1                                    0:40:00     1200      3       0  -
 """
 
 
@@ -57,9 +57,9 @@ def test_json_is_an_array_of_records_under_the_contract_names(
 
     assert result.code == 0
     records = result.json()
-    assert [r["executionId"] for r in records] == ["w-3", "w-2", "w-1"]
+    assert [r["executionId"] for r in records] == [FAILED_RUN, "w-2", "w-1"]
     # Exactly what the poller stored, numbers as numbers, untrusted text unchanged.
-    assert records[0] == recorded["w-3"]
+    assert records[0] == recorded[FAILED_RUN]
     assert records[0]["documentsFailed"] == 37
     assert [h["status"] for h in records[0]["statusHistory"]] == ["SYNCING", "FAILED"]
 
@@ -71,7 +71,7 @@ def test_csv_has_a_stable_header_and_one_row_per_job(capsys: pytest.CaptureFixtu
     rows = list(csv.reader(io.StringIO(result.out)))
     assert rows[0] == list(CSV_COLUMNS)
     by_name = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
-    assert [r["executionId"] for r in by_name] == ["w-3", "w-2", "w-1"]
+    assert [r["executionId"] for r in by_name] == [FAILED_RUN, "w-2", "w-1"]
     assert by_name[0]["status"] == "FAILED"
     assert by_name[0]["durationSeconds"] == "300"
     assert by_name[0]["errorMessage"].startswith("Crawl aborted: robots.txt denied <b>all</b>\n")
@@ -82,14 +82,14 @@ def test_csv_has_a_stable_header_and_one_row_per_job(capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        (("--since", "7d"), ["w-3", "w-2"]),
-        (("--since", "12h"), ["w-3"]),
+        (("--since", "7d"), [FAILED_RUN, "w-2"]),
+        (("--since", "12h"), [FAILED_RUN]),
         (("--from", "2026-11-21", "--to", "2026-11-21"), ["w-2"]),  # a --to date is the whole day
         (("--from", "2026-11-01T02:00:00Z", "--to", "2026-11-21T02:00"), ["w-2", "w-1"]),
         (("--to", "2026-11-20"), ["w-1"]),
-        (("--status", "FAILED"), ["w-3"]),
-        (("--status", "failed,succeeded", "--since", "2w"), ["w-3", "w-2"]),
-        (("--status", "SUCCEEDED", "--status", "FAILED", "--limit", "2"), ["w-3", "w-2"]),
+        (("--status", "FAILED"), [FAILED_RUN]),
+        (("--status", "failed,succeeded", "--since", "2w"), [FAILED_RUN, "w-2"]),
+        (("--status", "SUCCEEDED", "--status", "FAILED", "--limit", "2"), [FAILED_RUN, "w-2"]),
     ],
 )
 def test_filters_by_time_range_and_status(

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.cli.support import INDEX, TABLE, WEB, run
+from tests.cli.support import FAILED_RUN, INDEX, TABLE, WEB, run
 
 pytestmark = pytest.mark.usefixtures("recorded")
 
 SHOW_W3 = f"""\
 dataSourceKey        {WEB.key}
-executionId          w-3
+executionId          {FAILED_RUN}
 service              kendra
 indexId              {INDEX}
 indexName            product-docs
@@ -42,7 +42,7 @@ statusHistory
 def test_why_did_this_job_fail_and_when_did_it_change_state(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    result = run(capsys, "show", WEB.key, "w-3", "--table", TABLE)
+    result = run(capsys, "show", WEB.key, FAILED_RUN, "--table", TABLE)
 
     assert result.code == 0
     assert result.out == SHOW_W3
@@ -52,7 +52,7 @@ def test_the_job_by_id_flags(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(
         capsys,
         "show",
-        "w-3",
+        FAILED_RUN,
         "--kendra-index",
         INDEX,
         "--data-source",
@@ -67,10 +67,10 @@ def test_the_job_by_id_flags(capsys: pytest.CaptureFixture[str]) -> None:
 def test_json_is_the_stored_record(
     capsys: pytest.CaptureFixture[str], recorded: dict[str, dict[str, Any]]
 ) -> None:
-    result = run(capsys, "show", WEB.key, "w-3", "--table", TABLE, "-o", "json")
+    result = run(capsys, "show", WEB.key, FAILED_RUN, "--table", TABLE, "-o", "json")
 
     assert result.code == 0
-    assert result.json() == recorded["w-3"]
+    assert result.json() == recorded[FAILED_RUN]
 
 
 def test_csv_is_one_row(capsys: pytest.CaptureFixture[str]) -> None:
