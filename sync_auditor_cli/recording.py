@@ -36,11 +36,16 @@ class JobChange:
     previous_status: str | None
     start_time: str | None
     backfilled: bool
+    # The poller marked the job stuck (open longer than stuckAfterMinutes) with this write.
+    stuck: bool = False
 
     def alerts(self, alert_statuses: Iterable[str]) -> bool:
-        """Whether the notifier will alert: a change INTO an alert status, not backfilled."""
+        """Whether the notifier will alert: a change INTO an alert status, or a new stuck mark,
+        never for backfilled history. (Recovery notices depend on the job before this one,
+        which the notifier looks up; they are not predicted here.)"""
         moved = self.kind == "new" or self.kind == "status"
-        return moved and not self.backfilled and self.status in set(alert_statuses)
+        into_alert = moved and self.status in set(alert_statuses)
+        return (into_alert or self.stuck) and not self.backfilled
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +56,7 @@ class JobChange:
             "previousStatus": self.previous_status,
             "startTime": self.start_time,
             "backfilled": self.backfilled,
+            "stuck": self.stuck,
         }
 
 
@@ -100,6 +106,7 @@ def _change(record: dict[str, Any], before: dict[str, Any] | None) -> JobChange:
         previous_status=previous,
         start_time=record.get(schema.START_TIME),
         backfilled=bool(record.get("backfilled")),
+        stuck=bool(record.get("stuckAt")) and not (before or {}).get("stuckAt"),
     )
 
 

@@ -41,6 +41,7 @@ CHANGE_CSV_COLUMNS = (
     "previousStatus",
     "startTime",
     "backfilled",
+    "stuck",
     "alert",
 )
 # Structured fields of the poller's warnings worth showing a person (never free text).
@@ -132,6 +133,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         retention_days=config.retention_days,
         max_parallel_calls=config.max_parallel_calls,
         retry_mode=config.retry_mode,
+        stuck_after_minutes=config.stuck_after_minutes,
     )
     progress = Progress(console.err, "polling data sources")
     jobs = RecordingJobTable(job_table, client=aws.client, dry_run=args.dry_run)
@@ -235,7 +237,11 @@ def _report(
 def _change_text(row: Record) -> str:
     if row["change"] == "new":
         # Backfilled history is recorded without alerting (the first deploy floods no one).
-        return "new (backfill)" if row["backfilled"] else "new"
-    if row["change"] == "status":
-        return f"{row['previousStatus']} -> {row['status']}"
-    return "updated"
+        text = "new (backfill)" if row["backfilled"] else "new"
+    elif row["change"] == "status":
+        text = f"{row['previousStatus']} -> {row['status']}"
+    else:
+        text = "updated"
+    if row["stuck"]:
+        return "marked stuck" if text == "updated" else f"{text}, marked stuck"
+    return text

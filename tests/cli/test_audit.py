@@ -34,13 +34,14 @@ def lb() -> Iterator[Loopback]:
         yield running
 
 
-def write_config(path: Path, kendra: list[dict[str, Any]] | None = None) -> Path:
+def write_config(path: Path, kendra: list[dict[str, Any]] | None = None, **more: Any) -> Path:
     """A cdk.json as the project ships it, with the syncAuditor context pointing at the simulator."""
     audited = {
         "kendra": kendra or [{"indexId": INDEX, "dataSourceIds": ["web"]}],
         "qbusiness": [{"applicationId": APP, "indexId": QB_INDEX}],
         "alertStatuses": ["FAILED", "INCOMPLETE"],
         "lookbackDays": 30,
+        **more,
     }
     path.write_text(json.dumps({"app": "python app.py", "context": {"syncAuditor": audited}}))
     return path
@@ -136,6 +137,7 @@ def test_audit_writes_then_a_dry_run_shows_the_status_change_and_the_alert(
             "previousStatus": None,
             "startTime": iso_utc(NOW - timedelta(minutes=5)),
             "backfilled": False,
+            "stuck": False,
             "alert": False,
         },
         {
@@ -146,6 +148,7 @@ def test_audit_writes_then_a_dry_run_shows_the_status_change_and_the_alert(
             "previousStatus": "SYNCING",
             "startTime": iso_utc(NOW - timedelta(minutes=10)),
             "backfilled": False,
+            "stuck": False,
             "alert": True,
         },
     ]
@@ -157,6 +160,21 @@ def test_audit_writes_then_a_dry_run_shows_the_status_change_and_the_alert(
     assert [QB_KEY, "q-run", started, "FAILED", "SYNCING", "->", "FAILED", "yes"] in rows
 
 
+def test_a_job_open_past_the_configured_threshold_would_be_marked_stuck_and_alert(
+    lb: Loopback, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a sync running for two hours, and stuckAfterMinutes of one hour in cdk.json
+    started = NOW - timedelta(hours=2)
+    lb.simulator.put_job(QB_KEY, "q-hung", "SYNCING", started)
+    config = write_config(tmp_path / "cdk.json", stuckAfterMinutes=60)
+
+    result = audit(capsys, config, "--dry-run", *TABLES)
+
+    assert result.code == 0, result.err
+    rows = [line.split() for line in result.out.splitlines()]
+    assert [QB_KEY, "q-hung", iso_utc(started), "SYNCING", "new,", "marked", "stuck", "yes"] in rows
+
+
 def test_changes_as_csv(lb: Loopback, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lb.simulator.put_job(QB_KEY, "q-run", "SYNCING", NOW - timedelta(minutes=10))
 
@@ -164,8 +182,8 @@ def test_changes_as_csv(lb: Loopback, tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert result.code == 0
     assert result.out.splitlines() == [
-        "dataSourceKey,executionId,change,status,previousStatus,startTime,backfilled,alert",
-        f"{QB_KEY},q-run,new,SYNCING,,{iso_utc(NOW - timedelta(minutes=10))},false,false",
+        "dataSourceKey,executionId,change,status,previousStatus,startTime,backfilled,stuck,alert",
+        f"{QB_KEY},q-run,new,SYNCING,,{iso_utc(NOW - timedelta(minutes=10))},false,false,false",
     ]
     assert "sync-auditor: qbusiness: 1 data sources polled" in result.err
 
