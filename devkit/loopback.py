@@ -21,7 +21,7 @@ from devkit.lambda_context import LocalContext
 from devkit.simulator import Simulator
 from devkit.stream_pump import PumpReport, StreamPump
 from devkit.tables import create_job_table, create_state_table
-from sync_auditor.adapters import clients
+from sync_auditor.adapters import clients, job_logs
 from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
 
 REGION = "us-east-1"
@@ -158,6 +158,7 @@ def loopback(simulator_seed: int = 0) -> Iterator[Loopback]:
         }
         os.environ.update(env)
         clients.reset()
+        job_logs.logs_client.cache_clear()
         dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=moto_url)
         stream_arn = create_job_table(dynamodb, JOB_TABLE)
         create_state_table(dynamodb, STATE_TABLE)
@@ -180,4 +181,5 @@ def loopback(simulator_seed: int = 0) -> Iterator[Loopback]:
         os.environ.clear()
         os.environ.update(saved)
         clients.reset()
+        job_logs.logs_client.cache_clear()
         _forget_cached_settings()

@@ -12,6 +12,7 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
 from infra.config import ALL, SyncAuditorConfig
+from infra.notifier import service_log_groups
 from infra.poller import kendra_statements, qbusiness_statements
 
 if TYPE_CHECKING:
@@ -76,6 +77,15 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
         "AwsSolutions-IAM5[Resource::*]",
         f"{XRAY_REASON}; neither does dynamodb:ListStreams, which the stream event source needs",
     )
+    for group in service_log_groups(config, lambda name: nag_arn("logs", f"log-group:{name}")):
+        if "*" in group:
+            acknowledge(
+                notifier_policy,
+                f"AwsSolutions-IAM5[Resource::{group}]",
+                'the service is audited as "all": its indexes / applications are discovered at '
+                "poll time, so the failure-reason read (logs:FilterLogEvents) gets the "
+                "service's own log group prefix and nothing else",
+            )
     function_id = Stack.of(poller.function).get_logical_id(poller.function.node.default_child)  # type: ignore[arg-type]
     acknowledge(
         poller.schedule_role,

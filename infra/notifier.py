@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Final
 
 from aws_cdk import Aws, Duration
@@ -12,7 +13,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from infra.alerts import Alerts
-from infra.config import SyncAuditorConfig
+from infra.config import ALL, SyncAuditorConfig
 from infra.functions import (
     MAX_ATTEMPTS,
     AuditorFunction,
@@ -33,6 +34,30 @@ BATCH_SIZE: Final = 10
 # blocking the shard; the stream keeps records 24 h, so the age limit stays well inside it.
 RETRY_ATTEMPTS: Final = 5
 MAX_RECORD_AGE: Final = Duration.hours(6)
+
+
+def log_group_arn(name: str) -> str:
+    return f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{name}"
+
+
+def service_log_groups(
+    config: SyncAuditorConfig, arn: Callable[[str], str] = log_group_arn
+) -> list[str]:
+    """The log groups Kendra and Q Business write the audited jobs' logs to.
+
+    An index's group is /aws/kendra/<indexId>, an application's /aws/qbusiness/<applicationId>;
+    "all" names no ids at synth, so it gets the service's prefix.
+    """
+    groups: list[str] = []
+    if config.kendra == ALL:
+        groups.append(arn("/aws/kendra/*"))
+    else:
+        groups += [arn(f"/aws/kendra/{t.index_id}") for t in config.kendra]
+    if config.qbusiness == ALL:
+        groups.append(arn("/aws/qbusiness/*"))
+    else:
+        groups += [arn(f"/aws/qbusiness/{t.application_id}") for t in config.qbusiness]
+    return list(dict.fromkeys(groups))
 
 
 class Notifier(Construct):
@@ -86,6 +111,18 @@ class Notifier(Construct):
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=[alerts.key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.amazonaws.com"}},
+            )
+        )
+        # Failure reasons are stored on the job record, as one more revision.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"], resources=[tables.job_table.table_arn]
+            )
+        )
+        # Failure reasons are read from the audited indexes' / applications' log groups only.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:FilterLogEvents"], resources=service_log_groups(config)
             )
         )
         # Recovery notices look up the data source's previous job, newest first.

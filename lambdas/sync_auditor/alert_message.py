@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from sync_auditor.failure_reasons import ReasonSummary, failed_lines
 from sync_auditor.model import DOCUMENT_COUNTS, DataSourceRef
 
 ALERT_TYPE = "SYNC_JOB_STATUS"
@@ -67,6 +68,8 @@ class Alert:
     alert_type: str = ALERT_TYPE
     # Lines the auditor wrote about this alert (why it fired); they may quote job values.
     notes: tuple[str, ...] = ()
+    # Read from the job's CloudWatch Logs for FAILED / INCOMPLETE alerts (None: not read).
+    failure_reasons: ReasonSummary | None = None
 
     @classmethod
     def from_job(cls, job: Mapping[str, Any], *, previous_status: str | None, region: str) -> Alert:
@@ -182,8 +185,10 @@ def email_text(alert: Alert) -> str:
         f"Documents:        {_documents(alert.documents)}",
         "Error message:",
         _indented(alert.error_message) if alert.error_message else "    (none)",
+        *_reason_lines(alert),
         "",
         f"Console:          {alert.console_url or 'unknown region'}",
+        *_insights_line(alert),
         f"Data source key:  {source.key}",
     ]
     return "\n".join(lines)
@@ -219,6 +224,7 @@ def chatbot_payload(alert: Alert) -> dict[str, Any]:
     if alert.error_message:
         lines.append(f"*Error:* {_chat_code(alert.error_message, CHAT_ERROR_LIMIT)}")
     lines.append(f"*Documents:* {_documents(alert.documents)}")
+    lines += [_chat_code(line.strip(), NOTE_LIMIT) for line in _reason_lines(alert)]
     label = _line(source.data_source_name or source.data_source_id, NAME_LIMIT)
     content: dict[str, Any] = {
         "textType": "client-markdown",
@@ -229,6 +235,10 @@ def chatbot_payload(alert: Alert) -> dict[str, Any]:
     }
     if alert.console_url:
         content["nextSteps"] = [f"Open the data source in the console: {alert.console_url}"]
+    if alert.failure_reasons and alert.failure_reasons.insights_url:
+        content.setdefault("nextSteps", []).append(
+            f"Query the job's failed documents: {alert.failure_reasons.insights_url}"
+        )
     return {"version": "1.0", "source": "custom", "content": content}
 
 
@@ -257,9 +267,26 @@ def machine_document(alert: Alert) -> dict[str, Any]:
         "dataSourceErrorCode": _capped(alert.data_source_error_code, CODE_LIMIT),
         **{name: alert.documents.get(name) for name in DOCUMENT_COUNTS},
         "consoleUrl": alert.console_url,
+        **({"failureReasons": alert.failure_reasons.to_record()} if alert.failure_reasons else {}),
         # Only the other alert types carry notes; SYNC_JOB_STATUS keeps its documented shape.
         **({"notes": [_line(n, NOTE_LIMIT) for n in alert.notes]} if alert.notes else {}),
     }
+
+
+def _reason_lines(alert: Alert) -> list[str]:
+    if alert.failure_reasons is None:
+        return []
+    # Item lines stay indented, so no document id or message can pass for a field line.
+    return [
+        ("    " if line.startswith(" ") else "") + _line(line, NOTE_LIMIT)
+        for line in failed_lines(alert.failure_reasons)
+    ]
+
+
+def _insights_line(alert: Alert) -> list[str]:
+    if alert.failure_reasons is None or not alert.failure_reasons.insights_url:
+        return []
+    return [f"Logs Insights:    {alert.failure_reasons.insights_url}"]
 
 
 def console_url(source: DataSourceRef, region: str) -> str | None:

@@ -21,8 +21,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecordEventName,
 )
 
-from sync_auditor import alert_message, job_metrics
+from sync_auditor import alert_message, failure_reasons, job_metrics
 from sync_auditor.adapters import alerts_topic
+from sync_auditor.adapters.job_logs import JobLogs
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.alert_message import SYNC_RECOVERED, SYNC_STUCK
 from sync_auditor.model import SERVICES, DataSourceRef, is_terminal, parse_iso_utc
@@ -34,6 +35,9 @@ Publisher = Callable[[str, alert_message.AlertMessage], str]
 MetricEmitter = Callable[[Sequence[job_metrics.MetricSet]], None]
 # Runs `action` at most once per stream record (keyed on its eventID) and returns its result.
 Once = Callable[[Mapping[str, Any], Callable[[], dict[str, Any]]], dict[str, Any]]
+# A change into FAILED / INCOMPLETE -> what the job's logs say (and stored on its record).
+ReasonReader = Callable[["StatusChange"], failure_reasons.ReasonSummary | None]
+REASON_STATUSES = frozenset({"FAILED", "INCOMPLETE"})
 # A job record -> the newest terminal job of its data source that started before it, or None.
 PreviousLookup = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
 RECOVERED_FROM = frozenset({"FAILED", "INCOMPLETE"})
@@ -93,15 +97,25 @@ def process_record(
     emit_metrics: MetricEmitter = job_metrics.emit,
     once: Once = run_now,
     previous_terminal: PreviousLookup | None = None,
+    read_reasons: ReasonReader | None = None,
 ) -> dict[str, Any] | None:
-    """Act on one stream record, once; None when it asked for nothing."""
+    """Act on one stream record, once; None when it asked for nothing.
+
+    `read_reasons` None reads no logs (the handler passes `reasons_from_logs`).
+    """
     change = status_change(record)
     result: dict[str, Any] | None = None
     if change is not None:
         alerts = change.status in settings.alert_statuses
         if alerts or is_terminal(change.status):
             action = partial(
-                act, change, settings, alert=alerts, publish=publish, emit_metrics=emit_metrics
+                act,
+                change,
+                settings,
+                alert=alerts,
+                publish=publish,
+                emit_metrics=emit_metrics,
+                read_reasons=read_reasons,
             )
             result = once(record.raw_event, action)
     if previous_terminal is None:
@@ -215,6 +229,7 @@ def act(
     alert: bool,
     publish: Publisher,
     emit_metrics: MetricEmitter,
+    read_reasons: ReasonReader | None = None,
 ) -> dict[str, Any]:
     """Publish the alert, then emit the metrics; returns what was done (JSON-serializable).
 
@@ -234,6 +249,8 @@ def act(
         facts = alert_message.Alert.from_job(
             change.job, previous_status=change.previous_status, region=change.region
         )
+        if read_reasons is not None and change.status in REASON_STATUSES:
+            facts = replace(facts, failure_reasons=read_reasons(change))
         message = alert_message.build(facts)
         metric_sets.append(job_metrics.alert_published(change.service))
         message_id = publish(settings.topic_arn, message)
@@ -250,6 +267,43 @@ def act(
         )
     emit_metrics(metric_sets)
     return {"alerted": alert, "messageId": message_id, "metricSets": len(metric_sets)}
+
+
+def reasons_from_logs(
+    change: StatusChange, *, job_table: str, logs: JobLogs | None = None
+) -> failure_reasons.ReasonSummary | None:
+    """Read the job's logs within their budget, summarize, and store the summary on its record.
+
+    Never raises for the logs: an unreadable log is part of the summary, and the alert goes out.
+    """
+    job = change.job
+    window = failure_reasons.read_window(job.get("startTime"), job.get("endTime"))
+    if window is None:
+        return None
+    source = DataSourceRef.from_key(str(job["dataSourceKey"]))
+    execution_id = str(job["executionId"])
+    group = failure_reasons.log_group(source)
+    read = (logs or JobLogs()).read(
+        group,
+        failure_reasons.stream_prefixes(source, execution_id, job.get("startTime")),
+        window,
+    )
+    url = None
+    if alert_message.console_url(source, change.region):  # a known region
+        url = failure_reasons.insights_url(change.region, group, source, execution_id, window)
+    summary = failure_reasons.summarize(read, group=group, insights_url=url)
+    if read.error_code:
+        logger.warning(
+            "job logs unreadable",
+            extra={
+                "dataSourceKey": source.key,
+                "executionId": execution_id,
+                "errorCode": read.error_code,
+            },
+        )
+    if job_table:
+        JobTable(job_table).store_reasons((source.key, execution_id), summary.to_record())
+    return summary
 
 
 def _check_identity(job: Mapping[str, Any]) -> None:

@@ -549,9 +549,15 @@ def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(examp
         "kms:Encrypt": {table_key},
         "dynamodb:GetItem": {state},
         "dynamodb:PutItem": {state},
-        "dynamodb:UpdateItem": {state},
+        "dynamodb:UpdateItem": {state, jobs},
         "dynamodb:DeleteItem": {state},
         "dynamodb:Query": {f"{jobs}/index/byDataSource"},
+        # Failure reasons: the audited indexes' and applications' log groups, by name
+        "logs:FilterLogEvents": {
+            arn("logs", f"log-group:/aws/kendra/{index}")
+            for index in (KENDRA_INDEX, KENDRA_WHOLE_INDEX)
+        }
+        | {arn("logs", f"log-group:/aws/qbusiness/{app}") for app in (QB_APP, QB_WHOLE_APP)},
         "dynamodb:DescribeStream": {stream},
         "dynamodb:GetRecords": {stream},
         "dynamodb:GetShardIterator": {stream},

@@ -119,6 +119,36 @@ class JobTable:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return None
 
+    def store_reasons(self, key: JobKey, reasons: dict[str, Any]) -> bool:
+        """Add the failure-reason summary to a job record, as one more revision.
+
+        Incrementing `revision` keeps the poller's optimistic lock honest: a poll that read the
+        record before this write fails its condition, re-reads and keeps the summary.
+        """
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={schema.PARTITION_KEY: {"S": key[0]}, schema.SORT_KEY: {"S": key[1]}},
+                UpdateExpression="SET #reasons = :reasons, #revision = #revision + :one",
+                ConditionExpression="attribute_exists(#pk)",
+                ExpressionAttributeNames={
+                    "#reasons": "failureReasons",
+                    "#revision": "revision",
+                    "#pk": schema.PARTITION_KEY,
+                },
+                ExpressionAttributeValues={
+                    ":reasons": _serializer.serialize(reasons),
+                    ":one": {"N": "1"},
+                },
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False  # the record is gone (expired or removed): nothing to annotate
+            raise
+        self.capacity.write(response.get("ConsumedCapacity"))
+        return True
+
     def put_if_revision(self, record: dict[str, Any], expected_revision: int | None) -> bool:
         """Write `record` only if the stored revision is still `expected_revision` (None: new).
 

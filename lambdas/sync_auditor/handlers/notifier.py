@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -93,7 +93,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
 
     def record_handler(record: DynamoDBRecord) -> None:
         try:
-            notify.process_record(record, settings, once=once)
+            notify.process_record(
+                record,
+                settings,
+                once=once,
+                read_reasons=partial(notify.reasons_from_logs, job_table=settings.job_table),
+            )
         except Exception as error:
             failed[_service_of(record)] += 1
             code = error.response["Error"]["Code"] if isinstance(error, ClientError) else None
