@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecord,
     DynamoDBRecordEventName,
 )
+from botocore.exceptions import BotoCoreError, ClientError
 
 from sync_auditor import alert_message, failure_reasons, job_metrics
 from sync_auditor.adapters import alerts_topic
@@ -270,7 +271,11 @@ def act(
 
 
 def reasons_from_logs(
-    change: StatusChange, *, job_table: str, logs: JobLogs | None = None
+    change: StatusChange,
+    *,
+    job_table: str,
+    logs: JobLogs | None = None,
+    store: Callable[[tuple[str, str], dict[str, Any]], bool] | None = None,
 ) -> failure_reasons.ReasonSummary | None:
     """Read the job's logs within their budget, summarize, and store the summary on its record.
 
@@ -301,8 +306,23 @@ def reasons_from_logs(
                 "errorCode": read.error_code,
             },
         )
-    if job_table:
-        JobTable(job_table).store_reasons((source.key, execution_id), summary.to_record())
+    if store is None and job_table:
+        store = JobTable(job_table).store_reasons
+    if store is not None:
+        try:
+            store((source.key, execution_id), summary.to_record())
+        except (ClientError, BotoCoreError) as error:
+            # The record keeps no summary this time; the alert, which has it, still goes out.
+            logger.warning(
+                "failure reasons not stored",
+                extra={
+                    "dataSourceKey": source.key,
+                    "executionId": execution_id,
+                    "errorCode": error.response["Error"]["Code"]
+                    if isinstance(error, ClientError)
+                    else type(error).__name__,
+                },
+            )
     return summary
 
 

@@ -227,3 +227,25 @@ def test_qbusiness_alert_carries_the_summary_and_the_link() -> None:
     assert "Logs Insights:    https://example.invalid/insights" in bodies["email"]
     next_steps = json.loads(bodies["https"])["content"]["nextSteps"]
     assert any("https://example.invalid/insights" in step for step in next_steps)
+
+
+def test_the_alert_goes_out_with_its_reasons_even_when_storing_them_fails() -> None:
+    from sync_auditor.notify import StatusChange, reasons_from_logs
+
+    stored: list[tuple[tuple[str, str], dict[str, Any]]] = []
+
+    def failing_store(key: tuple[str, str], reasons: dict[str, Any]) -> bool:
+        stored.append((key, reasons))
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "x"}}, "Update")
+
+    change = StatusChange(job=kendra_job(), previous_status="SYNCING", region="us-east-1")
+    summary = reasons_from_logs(
+        change,
+        job_table="jobs",
+        logs=JobLogs(client=lambda: FakeLogs(pages=1, per_page=2)),
+        store=failing_store,
+    )
+
+    assert summary is not None and summary.failed_documents == 4  # 2 in each of the 2 streams
+    assert summary.insights_url and "us-east-1" in summary.insights_url
+    assert stored and stored[0][0] == (kendra_job()["dataSourceKey"], "exec-1")
