@@ -22,7 +22,7 @@ from devkit.simulator import Simulator
 from devkit.stream_pump import PumpReport, StreamPump
 from devkit.tables import create_job_table, create_state_table
 from sync_auditor.adapters import clients, job_logs
-from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
+from sync_auditor.stream_filter import NOTICE_FILTER_PATTERNS, NOTIFIER_FILTER_PATTERNS
 
 REGION = "us-east-1"
 JOB_TABLE = "sync-auditor-jobs"
@@ -51,7 +51,9 @@ class Loopback:
     topic_arn: str
     queue_url: str
     env: dict[str, str]
+    state_stream_arn: str = ""
     _pump: StreamPump | None = field(default=None, repr=False)
+    _notice_pump: StreamPump | None = field(default=None, repr=False)
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION, endpoint_url=self.moto_url)
@@ -82,7 +84,22 @@ class Loopback:
                 notifier.handler,
                 filter_patterns=NOTIFIER_FILTER_PATTERNS,
             )
-        return self._pump.drain()
+        if self._notice_pump is None and self.state_stream_arn:
+            # The stack's second event source: notices inserted into the state table.
+            self._notice_pump = StreamPump(
+                self.client("dynamodbstreams"),
+                self.state_stream_arn,
+                notifier.handler,
+                filter_patterns=NOTICE_FILTER_PATTERNS,
+            )
+        report = self._pump.drain()
+        if self._notice_pump is not None:
+            notices = self._notice_pump.drain()
+            report.delivered += notices.delivered
+            report.invocations += notices.invocations
+            report.filtered_out += notices.filtered_out
+            report.failed_to_destination += notices.failed_to_destination
+        return report
 
     def received_alerts(self) -> list[dict[str, Any]]:
         """Every SNS notification the SQS subscriber received since the last call (SNS envelope)."""
@@ -161,7 +178,7 @@ def loopback(simulator_seed: int = 0) -> Iterator[Loopback]:
         job_logs.logs_client.cache_clear()
         dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=moto_url)
         stream_arn = create_job_table(dynamodb, JOB_TABLE)
-        create_state_table(dynamodb, STATE_TABLE)
+        state_stream_arn = create_state_table(dynamodb, STATE_TABLE)
         sns = boto3.client("sns", region_name=REGION, endpoint_url=moto_url)
         sqs = boto3.client("sqs", region_name=REGION, endpoint_url=moto_url)
         topic_arn = sns.create_topic(Name=TOPIC)["TopicArn"]
@@ -174,7 +191,7 @@ def loopback(simulator_seed: int = 0) -> Iterator[Loopback]:
         os.environ["ALERT_TOPIC_ARN"] = topic_arn
         env["ALERT_TOPIC_ARN"] = topic_arn
         _forget_cached_settings()
-        yield Loopback(moto_url, simulator, stream_arn, topic_arn, queue_url, env)
+        yield Loopback(moto_url, simulator, stream_arn, topic_arn, queue_url, env, state_stream_arn)
     finally:
         simulator.stop()
         server.stop()

@@ -45,10 +45,13 @@ def create_job_table(dynamodb: Any, name: str) -> str:
     return str(response["TableDescription"]["LatestStreamArn"])
 
 
-def create_state_table(dynamodb: Any, name: str) -> None:
-    dynamodb.create_table(
+def create_state_table(dynamodb: Any, name: str) -> str:
+    """Create the state table with its stream (notices reach the notifier); returns its ARN."""
+    response = dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": schema.STATE_KEY, "AttributeType": "S"}],
         KeySchema=[{"AttributeName": schema.STATE_KEY, "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )
+    return str(response["TableDescription"]["LatestStreamArn"])

@@ -122,7 +122,7 @@ DEFAULT_STUCK_AFTER_MINUTES: Final = 360
 STUCK_AFTER_MINUTES_RANGE: Final = (5, 7 * 24 * 60)
 EXPECT_SYNC_EVERY_HOURS_RANGE: Final = (1, 90 * 24)
 # Settings an index or application entry may carry for the data sources it audits.
-TARGET_SETTING_KEYS: Final = ("stuckAfterMinutes",)
+TARGET_SETTING_KEYS: Final = ("stuckAfterMinutes", "expectSyncEveryHours")
 
 
 class ConfigError(ValueError):
@@ -315,7 +315,7 @@ def _target_settings(problems: _Problems, path: str, item: Mapping[str, Any]) ->
             item["stuckAfterMinutes"],
             *STUCK_AFTER_MINUTES_RANGE,
         )
-    if "expectSyncEveryHours" in item and "expectSyncEveryHours" in TARGET_SETTING_KEYS:
+    if "expectSyncEveryHours" in item:
         expect = _int_in(
             problems,
             f"{path}.expectSyncEveryHours",

@@ -30,9 +30,9 @@ JOB_OUTCOMES: Final = (
 )
 JOB_FAILURE_ALARMS: Final = ("SyncJobsFailed", "SyncJobsIncomplete")
 # Job alarms per service: failures, and jobs that hang (each also alerted on its own).
-JOB_ALARMS: Final = (*JOB_FAILURE_ALARMS, "SyncJobsStuck")
+JOB_ALARMS: Final = (*JOB_FAILURE_ALARMS, "SyncJobsStuck", "DataSourcesSilent")
 # One count per alert type other than SYNC_JOB_STATUS (job_metrics.NOTICE_METRICS).
-NOTICE_METRICS: Final = ("SyncJobsStuck", "SyncJobsRecovered")
+NOTICE_METRICS: Final = ("SyncJobsStuck", "DataSourcesSilent", "SyncJobsRecovered")
 HEALTH_METRICS: Final = (
     "DataSourcesPolled",
     "PollErrors",
@@ -46,9 +46,10 @@ SERVICE_DIMENSION: Final = "Service"
 DATA_SOURCE_DIMENSION: Final = "DataSourceKey"
 
 _FAILURE_WORDS: Final = {
-    "SyncJobsFailed": "ended FAILED",
-    "SyncJobsIncomplete": "ended INCOMPLETE",
-    "SyncJobsStuck": "open longer than stuckAfterMinutes (STUCK)",
+    "SyncJobsFailed": "sync jobs ended FAILED",
+    "SyncJobsIncomplete": "sync jobs ended INCOMPLETE",
+    "SyncJobsStuck": "sync jobs open longer than stuckAfterMinutes (STUCK)",
+    "DataSourcesSilent": "data sources with no sync started within expectSyncEveryHours",
 }
 
 ALARM_PERIOD: Final = Duration.minutes(5)
@@ -83,7 +84,7 @@ class Monitoring(Construct):
                     f"{service}-{metric_name}",
                     self._job_metric(metric_name, service, ALARM_PERIOD),
                     threshold=1,
-                    description=f"{service} sync jobs {_FAILURE_WORDS[metric_name]}",
+                    description=f"{service} {_FAILURE_WORDS[metric_name]}",
                     notify_ok=False,
                 )
             self._alarm(
@@ -216,7 +217,7 @@ class Monitoring(Construct):
         )
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
-                title="Stuck jobs and recoveries (one alert each)",
+                title="Stuck jobs, silent data sources, recoveries (one alert each)",
                 left=[
                     self._job_metric(m, s, DASHBOARD_PERIOD)
                     for s in services

@@ -22,7 +22,7 @@ from infra.functions import (
     powertools_environment,
 )
 from infra.tables import AuditTables
-from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
+from sync_auditor.stream_filter import NOTICE_FILTER_PATTERNS, NOTIFIER_FILTER_PATTERNS
 from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX
 
 HANDLER: Final = "sync_auditor.handlers.notifier.handler"
@@ -165,3 +165,21 @@ class Notifier(Construct):
             ],
         )
         self.function.add_event_source(self.event_source)
+        # Notices the poller inserts into the state table; the filter drops every other write
+        # there (cursors, idempotency records) before invocation.
+        self.notice_source = sources.DynamoEventSource(
+            tables.state_table,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=BATCH_SIZE,
+            bisect_batch_on_error=True,
+            retry_attempts=RETRY_ATTEMPTS,
+            max_record_age=MAX_RECORD_AGE,
+            report_batch_item_failures=True,
+            parallelization_factor=1,
+            on_failure=sources.SqsDlq(self.failure_queue),
+            filters=[
+                {"pattern": json.dumps(pattern, separators=(",", ":"))}
+                for pattern in NOTICE_FILTER_PATTERNS
+            ],
+        )
+        self.function.add_event_source(self.notice_source)

@@ -67,8 +67,10 @@ class AuditTables(Construct):
             self,
             "StateTable",
             partition_key=dynamodb.Attribute(name=schema.STATE_KEY, type=_STRING),
-            # Idempotency records and superseded cursors expire on their own.
+            # Idempotency records, superseded cursors and old notices expire on their own.
             time_to_live_attribute=schema.STATE_TTL,
+            # Notices (a silent data source) reach the notifier as inserts on this stream.
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
             **common,
         )
 

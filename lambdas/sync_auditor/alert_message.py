@@ -23,8 +23,9 @@ from sync_auditor.model import DOCUMENT_COUNTS, DataSourceRef
 ALERT_TYPE = "SYNC_JOB_STATUS"
 SYNC_STUCK = "SYNC_STUCK"
 SYNC_RECOVERED = "SYNC_RECOVERED"
+DATA_SOURCE_SILENT = "DATA_SOURCE_SILENT"
 # What the subject and title say instead of the status, per alert type (fixed vocabulary).
-_HEADLINES = {SYNC_STUCK: "STUCK", SYNC_RECOVERED: "RECOVERED"}
+_HEADLINES = {SYNC_STUCK: "STUCK", SYNC_RECOVERED: "RECOVERED", DATA_SOURCE_SILENT: "SILENT"}
 ALERT_TYPES = (ALERT_TYPE, *_HEADLINES)
 NOTE_LIMIT = 300
 # SNS: "less than 100 characters", ASCII, no line breaks or control characters.
@@ -96,6 +97,30 @@ class Alert:
             error_message=_text(job.get("errorMessage")),
             data_source_error_code=_text(job.get("dataSourceErrorCode")),
             documents=documents,
+        )
+
+    @classmethod
+    def from_silent_notice(cls, notice: Mapping[str, Any], *, region: str) -> Alert:
+        """A DATA_SOURCE_SILENT alert from its notice item (the state table's stream image)."""
+        source = replace(
+            DataSourceRef.from_key(str(notice["dataSourceKey"])),
+            data_source_name=_text(notice.get("dataSourceName")),
+            index_name=_text(notice.get("indexName")),
+            application_name=_text(notice.get("applicationName")),
+        )
+        hours = _whole(notice.get("expectSyncEveryHours"))
+        note = (
+            f"No sync job of this data source has started since {notice.get('silentSince')}; "
+            f"one is expected at least every {hours} hours (expectSyncEveryHours)."
+        )
+        return cls(
+            source=source,
+            execution_id="none",
+            status="SILENT",
+            previous_status=None,
+            region=region,
+            alert_type=DATA_SOURCE_SILENT,
+            notes=(note,),
         )
 
     @property

@@ -32,6 +32,7 @@ RECORDS_FAILED = "RecordsFailed"
 NOTICE_METRICS = {
     "SYNC_STUCK": "SyncJobsStuck",
     "SYNC_RECOVERED": "SyncJobsRecovered",
+    "DATA_SOURCE_SILENT": "DataSourcesSilent",
 }
 
 

@@ -23,9 +23,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sync_auditor import alert_message, failure_reasons, job_metrics
+from sync_auditor import table_schema as schema
 from sync_auditor.adapters import alerts_topic
 from sync_auditor.adapters.job_logs import JobLogs
 from sync_auditor.adapters.job_table import JobTable
+from sync_auditor.adapters.notices import NOTICE_PREFIX
 from sync_auditor.alert_message import SYNC_RECOVERED, SYNC_STUCK
 from sync_auditor.model import SERVICES, DataSourceRef, is_terminal, parse_iso_utc
 from sync_auditor.observability import logger
@@ -104,6 +106,15 @@ def process_record(
 
     `read_reasons` None reads no logs (the handler passes `reasons_from_logs`).
     """
+    notice = silent_notice(record)
+    if notice is not None:
+        done = once(
+            record.raw_event,
+            partial(announce, notice, settings, publish=publish, emit_metrics=emit_metrics),
+        )
+        return {"notices": [done["alertType"]]}
+    if record.dynamodb is not None and schema.STATE_KEY in record.dynamodb.keys:
+        return None  # anything else from the state table: not for the notifier
     change = status_change(record)
     result: dict[str, Any] | None = None
     if change is not None:
@@ -132,6 +143,22 @@ def process_record(
     if announced:
         result = {**(result or {}), "notices": [done["alertType"] for done in announced]}
     return result
+
+
+def silent_notice(record: DynamoDBRecord) -> Notice | None:
+    """The DATA_SOURCE_SILENT notice an insert into the state table carries, else None."""
+    stream = record.dynamodb
+    if record.event_name is not DynamoDBRecordEventName.INSERT or stream is None:
+        return None
+    if not str(stream.keys.get("id", "")).startswith(NOTICE_PREFIX):
+        return None
+    item = stream.new_image
+    if item.get("alertType") != alert_message.DATA_SOURCE_SILENT:
+        raise ValueError("notice of an unknown alertType")
+    if DataSourceRef.from_key(str(item.get("dataSourceKey", ""))).service != item.get("service"):
+        raise ValueError("notice's dataSourceKey does not start with its service")
+    alert = alert_message.Alert.from_silent_notice(item, region=record.aws_region or "")
+    return Notice(alert, item)
 
 
 def _notices(

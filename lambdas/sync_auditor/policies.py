@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sync_auditor.model import DataSourceRef
+from sync_auditor.model import DataSourceRef, parse_iso_utc
 
 DEFAULT_STUCK_AFTER_MINUTES = 360
 
@@ -50,3 +50,23 @@ def policy_for(
         stuck_after=timedelta(minutes=int(target.get("stuckAfterMinutes", stuck_after_minutes))),
         expect_sync_every=timedelta(hours=int(expect_hours)) if expect_hours else None,
     )
+
+
+def silent_since(
+    newest: Mapping[str, Any] | None, cursor_since: str | None, now: datetime, every: timedelta
+) -> str | None:
+    """The start of the current silent period when no sync started within `every`, else None.
+
+    The period starts at the newest job's start; for a job recorded as backfilled history it
+    starts no earlier than when the auditor first saw it, and for a data source without any
+    job at its cursor (the first poll's time): silence before the auditor watched is history.
+    """
+    if newest is not None:
+        reference = newest.get("startTime")
+        if newest.get("backfilled") is True and newest.get("firstSeenAt"):
+            reference = max(str(reference or ""), str(newest["firstSeenAt"]))
+    else:
+        reference = cursor_since
+    if not reference:
+        return None
+    return str(reference) if now - parse_iso_utc(str(reference)) > every else None

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from sync_auditor.cursor import Cursor, next_cursor, window_start
 from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
-from sync_auditor.policies import SourcePolicy
+from sync_auditor.policies import SourcePolicy, silent_since
 from sync_auditor.records import new_record, next_revision, stuck_since, updated_record
 
 # How far past "now" the time filter reaches, so a job whose start is stamped slightly ahead
@@ -42,6 +42,13 @@ class JobStore(Protocol):
     ) -> dict[tuple[str, str], dict[str, Any]]: ...
     def get(self, key: tuple[str, str]) -> dict[str, Any] | None: ...
     def put_if_revision(self, record: dict[str, Any], expected_revision: int | None) -> bool: ...
+
+
+class NoticeStore(Protocol):
+    def newest_job(self, data_source_key: str) -> dict[str, Any] | None: ...
+    def put_silent_notice(
+        self, source: DataSourceRef, since: str, every_hours: int, now: str
+    ) -> bool: ...
 
 
 class CursorStore(Protocol):
@@ -103,6 +110,7 @@ class Poller:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         error_code_of: Callable[[Exception], str | None] = lambda error: None,
         policy_of: Callable[[DataSourceRef], SourcePolicy] = lambda source: SourcePolicy(),
+        notices: NoticeStore | None = None,
     ) -> None:
         self.apis = apis
         self.jobs = jobs
@@ -116,6 +124,7 @@ class Poller:
         # or table error); None means a bug, which is left to fail the invocation loudly.
         self.error_code_of = error_code_of
         self.policy_of = policy_of
+        self.notices = notices
 
     def run(self, sources: Iterable[DataSourceRef]) -> PollReport:
         unique = list(dict.fromkeys(sources))
@@ -156,7 +165,24 @@ class Poller:
         new_cursor = next_cursor(cursor, jobs, now)
         if new_cursor != cursor:
             self.cursors.save(source.key, new_cursor, iso_utc(now))
+        if not backfill:
+            self._check_silence(source, new_cursor, now)
         return SourceResult(source, "polled", len(jobs), written, backfill)
+
+    def _check_silence(self, source: DataSourceRef, cursor: Cursor, now: datetime) -> None:
+        """One notice per silent period of a data source with an expected sync rhythm.
+
+        The notice's id names the period, and it is written only if absent: of overlapping
+        polls, and of all the ticks of one silent period, only the first writes (and alerts).
+        """
+        every = self.policy_of(source).expect_sync_every
+        if every is None or self.notices is None:
+            return
+        newest = self.notices.newest_job(source.key)
+        since = silent_since(newest, cursor.since, now, every)
+        if since is not None:
+            hours = int(every.total_seconds() // 3600)
+            self.notices.put_silent_notice(source, since, hours, iso_utc(now))
 
     def _commit(
         self, jobs: list[SyncJob], *, now: datetime, backfill: bool, policy: SourcePolicy

@@ -26,3 +26,12 @@ NOTIFIER_FILTER_PATTERNS: tuple[dict[str, Any], ...] = (
     NOTIFIER_FILTER_PATTERN,
     STUCK_FILTER_PATTERN,
 )
+
+# The state table's stream (NEW_IMAGE) carries everything written there (cursors, idempotency
+# records); only an inserted notice is for the notifier.
+NOTICE_FILTER_PATTERNS: tuple[dict[str, Any], ...] = (
+    {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {"id": {"S": [{"prefix": "notice#"}]}}},
+    },
+)

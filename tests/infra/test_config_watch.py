@@ -30,12 +30,14 @@ def test_per_target_settings_reach_the_poller_and_apply_to_their_data_sources() 
         {
             "stuckAfterMinutes": 120,
             "recoveryNotices": False,
-            "kendra": [{"indexId": ID36, "stuckAfterMinutes": 30}],
+            "kendra": [{"indexId": ID36, "stuckAfterMinutes": 30, "expectSyncEveryHours": 24}],
             "qbusiness": [{"applicationId": APP, "stuckAfterMinutes": 45}],
         }
     )
     targets = json.loads(loaded.targets_json())
-    assert targets["kendra"] == [{"indexId": ID36, "stuckAfterMinutes": 30}]
+    assert targets["kendra"] == [
+        {"indexId": ID36, "stuckAfterMinutes": 30, "expectSyncEveryHours": 24}
+    ]
     assert (loaded.stuck_after_minutes, loaded.recovery_notices) == (120, False)
 
     policy = policy_for(
@@ -54,6 +56,11 @@ def test_per_target_settings_reach_the_poller_and_apply_to_their_data_sources() 
             {"kendra": [{"indexId": ID36, "stuckAfterMinutes": True}]},
             "syncAuditor.kendra[0].stuckAfterMinutes",
             "from 5 to 10080",
+        ),
+        (
+            {"qbusiness": [{"applicationId": APP, "expectSyncEveryHours": 0}]},
+            "syncAuditor.qbusiness[0].expectSyncEveryHours",
+            "from 1 to 2160",
         ),
         (
             {"kendra": [{"indexId": ID36, "expectSyncEvery": 3}]},

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match
 from devkit import tables as local_tables
 from sync_auditor import table_schema as schema
 from sync_auditor.settings import NotifierSettings, PollerSettings
-from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
+from sync_auditor.stream_filter import NOTICE_FILTER_PATTERNS, NOTIFIER_FILTER_PATTERNS
 
 from .conftest import Synth, arn, policy_grants, render
 
@@ -74,10 +74,9 @@ def test_job_table_keys_and_indexes_are_the_ones_devkit_creates_locally(example:
     (local,) = calls
 
     # Then the stack declares the same keys, attributes, indexes and stream
-    _, table = the_one(
-        example, "AWS::DynamoDB::Table", Properties={"StreamSpecification": Match.any_value()}
-    )
-    props = table["Properties"]
+    props = example.template_json["Resources"][example.logical_id(example.stack.tables.job_table)][
+        "Properties"
+    ]
     assert props["KeySchema"] == local["KeySchema"]
     by_name = lambda items: sorted(items, key=lambda i: i["AttributeName"])  # noqa: E731
     assert by_name(props["AttributeDefinitions"]) == by_name(local["AttributeDefinitions"])
@@ -157,6 +156,17 @@ def test_state_table_has_its_key_and_ttl(example: Synth) -> None:
         "AttributeName": schema.STATE_TTL,
         "Enabled": True,
     }
+    # Notices reach the notifier through its stream, as devkit creates it locally
+    calls: list[dict[str, Any]] = []
+
+    class Recorder:
+        def create_table(self, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            return {"TableDescription": {"LatestStreamArn": "arn:stream"}}
+
+    local_tables.create_state_table(Recorder(), "state")
+    assert resource["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert calls[0]["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
 
 
 def test_job_records_never_expire_unless_retention_is_configured(
@@ -502,8 +512,14 @@ def test_notifier_reads_the_stream_through_the_shared_filter_with_bounded_failur
     example: Synth,
 ) -> None:
     notifier = example.stack.notifier
-    _, mapping = the_one(example, "AWS::Lambda::EventSourceMapping")
-    props = mapping["Properties"]
+    mappings = example.resources("AWS::Lambda::EventSourceMapping")
+    assert len(mappings) == 2
+    (props,) = [
+        m["Properties"]
+        for m in mappings.values()
+        if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
+        == example.logical_id(example.stack.tables.job_table)
+    ]
 
     assert props["EventSourceArn"] == {
         "Fn::GetAtt": [example.logical_id(example.stack.tables.job_table), "StreamArn"]
@@ -525,12 +541,28 @@ def test_notifier_reads_the_stream_through_the_shared_filter_with_bounded_failur
     }
 
 
+def test_notifier_takes_only_notice_inserts_from_the_state_table(example: Synth) -> None:
+    mappings = example.resources("AWS::Lambda::EventSourceMapping")
+    (props,) = [
+        m["Properties"]
+        for m in mappings.values()
+        if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
+        == example.logical_id(example.stack.tables.state_table)
+    ]
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert patterns == list(NOTICE_FILTER_PATTERNS)
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["MaximumRetryAttempts"] == 5
+    assert "OnFailure" in props["DestinationConfig"]
+
+
 def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(example: Synth) -> None:
     stack = example.stack
     state = f"<{example.logical_id(stack.tables.state_table)}.Arn>"
     table_key = f"<{example.logical_id(stack.tables.key)}.Arn>"
     topic_key = f"<{example.logical_id(stack.alerts.key)}.Arn>"
     stream = f"<{example.logical_id(stack.tables.job_table)}.StreamArn>"
+    state_stream = f"<{example.logical_id(stack.tables.state_table)}.StreamArn>"
     failures = f"<{example.logical_id(stack.notifier.failure_queue)}.Arn>"
     log_group = f"<{example.logical_id(stack.notifier.auditor.log_group)}.Arn>"
     jobs = f"<{example.logical_id(stack.tables.job_table)}.Arn>"
@@ -558,9 +590,9 @@ def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(examp
             for index in (KENDRA_INDEX, KENDRA_WHOLE_INDEX)
         }
         | {arn("logs", f"log-group:/aws/qbusiness/{app}") for app in (QB_APP, QB_WHOLE_APP)},
-        "dynamodb:DescribeStream": {stream},
-        "dynamodb:GetRecords": {stream},
-        "dynamodb:GetShardIterator": {stream},
+        "dynamodb:DescribeStream": {stream, state_stream},
+        "dynamodb:GetRecords": {stream, state_stream},
+        "dynamodb:GetShardIterator": {stream, state_stream},
         "dynamodb:ListStreams": {"*"},
         "sqs:SendMessage": {failures},
         "sqs:GetQueueAttributes": {failures},
@@ -770,7 +802,7 @@ def test_a_notifier_falling_behind_the_stream_alarms(example: Synth) -> None:
 def test_alarms_follow_the_configured_namespace_and_services(
     example: Synth, variant: Synth
 ) -> None:
-    assert len(alarms_by_name(example)) == 2 * 4 + 2 * 2 + 2 + 1
+    assert len(alarms_by_name(example)) == 2 * 5 + 2 * 2 + 2 + 1
     for alarm in alarms_by_name(variant).values():
         if alarm["Namespace"].startswith("AWS/"):
             continue

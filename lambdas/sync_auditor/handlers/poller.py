@@ -13,6 +13,7 @@ from sync_auditor import job_metrics
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.adapters.kendra import KendraApi
+from sync_auditor.adapters.notices import SilenceNotices
 from sync_auditor.adapters.qbusiness import QBusinessApi
 from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.discovery import Discovery
@@ -37,6 +38,7 @@ def run(
     qbusiness: QBusinessApi | None = None,
     jobs: JobTable | None = None,
     cursors: CursorStore | None = None,
+    notices: SilenceNotices | None = None,
 ) -> dict[str, Any]:
     """One poll of every configured data source; returns a summary (also the Lambda result).
 
@@ -59,6 +61,9 @@ def run(
             },
         )
 
+    if notices is None and jobs is None and cursors is None:
+        # Only with the real stores: a caller that injects its own (a dry run) writes no notice.
+        notices = SilenceNotices(settings.job_table, settings.state_table)
     if cursors is None:
         cursors = CursorStore(settings.state_table)
     if jobs is None:
@@ -79,6 +84,7 @@ def run(
         policy_of=partial(
             policy_for, settings.targets, stuck_after_minutes=settings.stuck_after_minutes
         ),
+        notices=notices,
     )
     report = poller.run(sources)
     cursors.save_deferred(report.deferred_keys, deferred_before)
