@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from sync_auditor.model import DEFAULT_ALERT_STATUSES, TERMINAL_STATUSES
+from sync_auditor.settings import DEFAULT_MAX_REQUESTS_PER_SECOND
 
 CONTEXT_KEY: Final = "syncAuditor"
 ALL: Final = "all"
@@ -72,6 +73,8 @@ LOG_RETENTION_DAYS: Final = (
 LOOKBACK_DAYS_RANGE: Final = (1, 365)
 # The boto3 clients keep 32 pooled connections (adapters/clients.py): more parallel calls only queue.
 MAX_PARALLEL_CALLS_RANGE: Final = (1, 32)
+# Per service (Kendra, Q Business); set it at or under the account's quota for their List APIs.
+MAX_REQUESTS_PER_SECOND_RANGE: Final = (1, 1000)
 RETRY_MODES: Final = ("standard", "adaptive")
 # Lambda allows 4 KB of environment variables per function, names and values together. The
 # poller's other variables take at most ~1 KB (two table names and the namespace can each be
@@ -111,6 +114,7 @@ KNOWN_KEYS: Final = (
     "metricsNamespace",
     "perDataSourceMetrics",
     "maxParallelCalls",
+    "maxRequestsPerSecond",
     "retryMode",
     "logRetentionDays",
     "stuckAfterMinutes",
@@ -201,6 +205,7 @@ class SyncAuditorConfig:
     metrics_namespace: str = "SyncAuditor"
     per_data_source_metrics: bool = False
     max_parallel_calls: int = 8
+    max_requests_per_second: int = DEFAULT_MAX_REQUESTS_PER_SECOND
     retry_mode: str = "standard"
     log_retention_days: int = 90
     stuck_after_minutes: int = DEFAULT_STUCK_AFTER_MINUTES
@@ -593,6 +598,15 @@ def load_config(raw: Any) -> SyncAuditorConfig:
     if "maxParallelCalls" in raw:
         values["max_parallel_calls"] = _int_in(
             problems, path("maxParallelCalls"), raw["maxParallelCalls"], *MAX_PARALLEL_CALLS_RANGE
+        )
+    if "maxRequestsPerSecond" in raw:
+        values["max_requests_per_second"] = _int_in(
+            problems,
+            path("maxRequestsPerSecond"),
+            raw["maxRequestsPerSecond"],
+            *MAX_REQUESTS_PER_SECOND_RANGE,
+            " (Kendra / Q Business requests per second per service the poller allows itself; "
+            "at or under your account's quota for their List APIs)",
         )
     if "retryMode" in raw:
         mode = raw["retryMode"]

@@ -142,6 +142,7 @@ class Poller(Construct):
             "TARGETS": config.targets_json(),
             "LOOKBACK_DAYS": str(config.lookback_days),
             "MAX_PARALLEL_CALLS": str(config.max_parallel_calls),
+            "MAX_REQUESTS_PER_SECOND": str(config.max_requests_per_second),
             "DEADLINE_MARGIN_SECONDS": str(DEADLINE_MARGIN_SECONDS),
             "RETRY_MODE": config.retry_mode,
             "MAX_ATTEMPTS": str(MAX_ATTEMPTS),

@@ -7,7 +7,9 @@ simulator without code changes.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
@@ -21,6 +23,45 @@ _retries: dict[str, Any] = {"mode": "standard", "total_max_attempts": 5}
 _lock = threading.Lock()
 # HTTP requests sent per service, retries included: the ApiCalls metric and the benchmark.
 _requests_sent: Counter[str] = Counter()
+# The services whose request quotas the poller shares with the console and the connectors.
+PACED_SERVICES = ("kendra", "qbusiness")
+_pacers: dict[str, RequestPacer] = {}
+
+
+class RequestPacer:
+    """Spaces one service's requests at least 1/per_second apart, across threads.
+
+    A token bucket that holds a single token: no bursts. A server-side bucket of the same rate
+    then stays full and absorbs the jitter of requests in flight, where a client burst would
+    drain it and every early arrival would be throttled.
+    """
+
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError("requests per second must be positive")
+        self.per_second = per_second
+        self._interval = 1.0 / per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_slot = float("-inf")
+
+    def wait(self) -> float:
+        """Block until this request's slot; returns how long it waited, in seconds."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._interval
+        delay = slot - now
+        if delay > 0:
+            # Outside the lock: the next caller takes the following slot meanwhile.
+            self._sleep(delay)
+        return delay
 
 
 def configure(retry_mode: str, max_attempts: int) -> None:
@@ -28,6 +69,23 @@ def configure(retry_mode: str, max_attempts: int) -> None:
     if (_retries["mode"], _retries["total_max_attempts"]) != (retry_mode, max_attempts):
         _retries.update(mode=retry_mode, total_max_attempts=max_attempts)
         client.cache_clear()
+
+
+def pace(max_requests_per_second: float | None) -> None:
+    """Let the Kendra and Q Business clients send at most this many requests per second each
+    (None: unpaced). Retries are paced too.
+
+    Under the APIs' request quota, parallel calls that bounce off it drain botocore's retry
+    quota and lose data sources to ThrottlingException for the tick; paced, a tick takes
+    calls / rate and covers them all.
+    """
+    with _lock:
+        for service in PACED_SERVICES:
+            current = _pacers.get(service)
+            if max_requests_per_second is None:
+                _pacers.pop(service, None)
+            elif current is None or current.per_second != max_requests_per_second:
+                _pacers[service] = RequestPacer(max_requests_per_second)
 
 
 @cache
@@ -42,8 +100,16 @@ def client(service_name: str) -> Any:
     # Creating clients is not thread-safe in boto3's default session.
     with _lock:
         made = boto3.session.Session().client(service_name, config=config)
+    if service_name in PACED_SERVICES:
+        made.meta.events.register("before-send", partial(_wait_for_pacer, service_name))
     made.meta.events.register("before-send", partial(_count_request, service_name))
     return made
+
+
+def _wait_for_pacer(service_name: str, **_: Any) -> None:
+    pacer = _pacers.get(service_name)
+    if pacer is not None:
+        pacer.wait()
 
 
 def _count_request(service_name: str, **_: Any) -> None:
@@ -58,5 +124,6 @@ def requests_sent(service_name: str) -> int:
 
 
 def reset() -> None:
-    """Forget cached clients (tests that change endpoints or credentials between cases)."""
+    """Forget cached clients and pacing (tests that change endpoints or settings between cases)."""
     client.cache_clear()
+    pace(None)

@@ -160,6 +160,7 @@ def emit_metrics(summary: dict[str, Any]) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = _settings()
     clients.configure(settings.retry_mode, settings.max_attempts)
+    clients.pace(settings.max_requests_per_second)
     deadline = (
         time.monotonic()
         + context.get_remaining_time_in_millis() / 1000
