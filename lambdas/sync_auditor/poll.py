@@ -26,6 +26,11 @@ CLOCK_SKEW = timedelta(hours=1)
 WRITE_ATTEMPTS = 3
 
 Outcome = Literal["polled", "partial", "deferred", "error"]
+# What botocore's parsers raise on a response whose members have the wrong JSON type (an
+# object sent as a string, an unreadable timestamp). Raised while reading one data source's
+# pages, they are that data source's error: one bad response must not fail the whole tick.
+MALFORMED_RESPONSE_ERRORS = (AttributeError, KeyError, TypeError, ValueError)
+MALFORMED_RESPONSE = "MalformedResponse"
 
 
 class JobApi(Protocol):
@@ -139,7 +144,10 @@ class Poller:
         try:
             return self._poll(source, cursor)
         except Exception as error:
-            code = self.error_code_of(error)
+            if isinstance(error, MalformedResponse):
+                code: str | None = MALFORMED_RESPONSE
+            else:
+                code = self.error_code_of(error)
             if code is None:
                 raise
             return SourceResult(source, "error", backfill=cursor is None, error_code=code)
@@ -150,11 +158,14 @@ class Poller:
         seen: list[SyncJob] = []
         complete = True
         pages = self.apis[source.service].job_pages(source, since, now + CLOCK_SKEW)
-        for page in pages:
-            seen += page
-            if self.time_left() <= 0:
-                complete = False
-                break
+        try:
+            for page in pages:
+                seen += page
+                if self.time_left() <= 0:
+                    complete = False
+                    break
+        except MALFORMED_RESPONSE_ERRORS as error:
+            raise MalformedResponse(source.key) from error
         jobs = _dedupe(seen)
         backfill = cursor is None
         written = self._commit(jobs, now=now, backfill=backfill, policy=self.policy_of(source))
@@ -222,6 +233,13 @@ class Poller:
             else:
                 raise WriteConflict(key)
         return written
+
+
+class MalformedResponse(Exception):
+    """A page of this data source's jobs could not be read; it is retried on the next tick."""
+
+    def __init__(self, data_source_key: str) -> None:
+        super().__init__(f"a response for {data_source_key} could not be parsed")
 
 
 class WriteConflict(Exception):
