@@ -42,6 +42,10 @@ typecheck: $(BIN)/.installed
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests/unit -q
 
+## bench: load and cost on loopback, the auditor vs a naive baseline (~7 min on 2 cores; `python -m bench.run --quick`: ~1.5 min)
+bench: $(BIN)/.installed node_modules/.installed
+	$(BIN)/python -m bench.run
+
 ## synth: synthesize the CloudFormation template offline (no credentials needed)
 synth: $(BIN)/.installed node_modules/.installed
 	npx cdk synth --no-notices -q

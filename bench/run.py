@@ -1,0 +1,439 @@
+"""Load and cost, measured: the real poller against the simulator and moto on 127.0.0.1, next to
+a naive baseline, for 10, 100 and 1,000 data sources with 10, 100 and 1,000 jobs of history
+each; a tick under a simulated request quota; the poller's cold start, memory and asset.
+
+    make bench                      # the full run (about 7 minutes on 2 cores)
+    python -m bench.run --quick     # 10 and 100 only (about 1.5 minutes)
+
+Prints markdown tables with the date and machine (bench/RESULTS.md holds a measured run).
+Nothing reaches AWS: every endpoint is 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "lambdas") not in sys.path:  # the same import path as Lambda and the tests
+    sys.path.insert(0, str(ROOT / "lambdas"))
+# infra/ (the deployed timeout) and the synth run jsii: the project's pinned Node goes first.
+os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+from bench import footprint  # noqa: E402
+from bench.baseline import BaselineTick, naive_tick  # noqa: E402
+from bench.fleet import SEEDED_PER_SOURCE, Fleet  # noqa: E402
+from devkit.loopback import Loopback, loopback  # noqa: E402
+from devkit.tables import create_job_table  # noqa: E402
+from sync_auditor.adapters import clients  # noqa: E402
+from sync_auditor.handlers import poller  # noqa: E402
+from sync_auditor.observability import logger  # noqa: E402
+from sync_auditor.settings import PollerSettings  # noqa: E402
+
+LIST_CALLS = ("kendra:ListDataSourceSyncJobs", "qbusiness:ListDataSourceSyncJobs")
+BASELINE_TABLE = "bench-naive-jobs"
+# Measured where a tick is at most this many PutItems (moto's HTTP path does ~100 a second);
+# beyond, the baseline's calls and units are computed (they are deterministic) and its time
+# extrapolated from the measured ticks.
+BASELINE_MEASURED_JOBS = 1_000
+# The real backfill is measured up to this many jobs; larger tables are seeded (fleet.py).
+BACKFILL_MEASURED_JOBS = 1_000
+QUOTA_PER_SECOND = 10
+QUOTA_LATENCY_SECONDS = 0.05
+
+
+@dataclass
+class Tick:
+    list_calls: int
+    discovery_calls: int
+    read_units: float
+    write_units: float
+    jobs_written: int
+    seconds: float
+    polled: int = 0
+    errors: int = 0
+    deferred: int = 0
+    throttled: int = 0
+    modeled: bool = False
+
+    @property
+    def api_calls(self) -> int:
+        return self.list_calls + self.discovery_calls
+
+
+@dataclass
+class FleetResult:
+    sources: int
+    history: int
+    backfill: Tick | None
+    seeded: int
+    auditor: dict[str, Tick] = field(default_factory=dict)
+    baseline: dict[str, Tick] = field(default_factory=dict)
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+def auditor_tick(lb: Loopback, time_left: Callable[[], float] | None = None) -> Tick:
+    """One run of the real poller (what the handler runs), measured."""
+    lb.simulator.reset_stats()
+    started = time.perf_counter()
+    summary = poller.run(PollerSettings.from_env(), time_left=time_left or (lambda: math.inf))
+    seconds = time.perf_counter() - started
+    stats = lb.simulator.stats()
+    listed = sum(stats["calls"].get(name, 0) for name in LIST_CALLS)
+    counts = summary["services"].values()
+    return Tick(
+        list_calls=listed,
+        discovery_calls=sum(stats["calls"].values()) - listed,
+        read_units=summary["readUnits"],
+        write_units=summary["writeUnits"],
+        jobs_written=sum(c["JobsWritten"] for c in counts),
+        seconds=seconds,
+        polled=sum(c["DataSourcesPolled"] for c in counts),
+        errors=sum(c["PollErrors"] for c in counts),
+        deferred=sum(c["DataSourcesDeferred"] for c in counts),
+        throttled=stats["throttled"],
+    )
+
+
+def baseline_tick(fleet: Fleet) -> Tick:
+    measured: BaselineTick = naive_tick(fleet.targets, BASELINE_TABLE)
+    return Tick(
+        list_calls=measured.list_calls,
+        discovery_calls=measured.api_calls - measured.list_calls,
+        read_units=measured.read_units,
+        write_units=measured.write_units,
+        jobs_written=measured.jobs_written,
+        seconds=measured.seconds,
+    )
+
+
+def modeled_baseline(
+    fleet: Fleet, busy: int, discovery_calls: int, seconds_per_job: float, units_per_job: float
+) -> Tick:
+    """The baseline's tick computed: each data source costs ceil(jobs / 10) list calls and one
+    PutItem per job; its time at the measured seconds per job."""
+    jobs = [fleet.history + (1 if n < busy else 0) for n in range(len(fleet.sources))]
+    return Tick(
+        list_calls=sum(math.ceil(j / 10) for j in jobs),
+        discovery_calls=discovery_calls,
+        read_units=0.0,
+        write_units=sum(jobs) * units_per_job,
+        jobs_written=sum(jobs),
+        seconds=sum(jobs) * seconds_per_job,
+        modeled=True,
+    )
+
+
+def measure_fleet(
+    lb: Loopback, label: int, sources: int, history: int, memory: dict[str, Any] | None
+) -> FleetResult:
+    """Backfill (or seed), then a quiet and a busy tick of the auditor and of the baseline;
+    with `memory`, also a quiet tick's peak memory in a fresh interpreter."""
+    fleet = Fleet.make(label, sources, history)
+    now = datetime.now(UTC).replace(microsecond=0)
+    newest = now - timedelta(minutes=30)
+    fleet.load(lb.simulator, newest)
+    lb.configure(fleet.targets)
+    backfill, seeded = None, 0
+    if sources * history <= BACKFILL_MEASURED_JOBS:
+        backfill = auditor_tick(lb)
+    else:
+        seeded = fleet.seed_table(newest, now)
+    result = FleetResult(sources, history, backfill, seeded)
+    result.auditor["quiet"] = quiet = auditor_tick(lb)
+    if quiet.jobs_written or quiet.errors:
+        raise RuntimeError(f"the quiet tick was not quiet: {quiet}")
+    measure_baseline = sources * history <= BASELINE_MEASURED_JOBS
+    if measure_baseline:
+        result.baseline["quiet"] = baseline_tick(fleet)
+    busy = fleet.add_busy_jobs(lb.simulator, now)
+    result.auditor["busy"] = auditor_tick(lb)
+    if measure_baseline:
+        result.baseline["busy"] = baseline_tick(fleet)
+        # The model that stands in for larger baselines must agree with what was measured.
+        for name, busy_sources in (("quiet", 0), ("busy", busy)):
+            model = modeled_baseline(fleet, busy_sources, quiet.discovery_calls, 0, 0)
+            measured = result.baseline[name]
+            if (model.api_calls, model.jobs_written) != (
+                measured.api_calls,
+                measured.jobs_written,
+            ):
+                raise RuntimeError(f"baseline model {model} disagrees with {measured}")
+    result.baseline.setdefault("quiet", modeled_baseline(fleet, 0, quiet.discovery_calls, 0, 0))
+    result.baseline.setdefault("busy", modeled_baseline(fleet, busy, quiet.discovery_calls, 0, 0))
+    if memory is not None:
+        # a quiet tick again now that the busy jobs are recorded, in a fresh interpreter
+        memory.update(footprint.tick_memory(dict(os.environ)), sources=sources, history=history)
+    fleet.remove(lb.simulator)
+    return result
+
+
+def fill_in_models(results: list[FleetResult]) -> None:
+    """Time and units per job of the measured baseline ticks, applied to the modeled ones."""
+    measured = [t for r in results for t in r.baseline.values() if not t.modeled]
+    jobs = sum(t.jobs_written for t in measured)
+    seconds_per_job = sum(t.seconds for t in measured) / jobs
+    units_per_job = sum(t.write_units for t in measured) / jobs
+    for result in results:
+        for tick in result.baseline.values():
+            if tick.modeled:
+                tick.seconds = tick.jobs_written * seconds_per_job
+                tick.write_units = tick.jobs_written * units_per_job
+
+
+def quota_ticks(lb: Loopback, label: int, sources: int, compare_unpaced: bool) -> dict[str, Any]:
+    """A quiet tick of `sources` Kendra data sources under a simulated request quota (one
+    bucket for all requests, so one service), within the deployed poller's time budget."""
+    from infra.poller import DEADLINE_MARGIN_SECONDS, TIMEOUT
+
+    budget = TIMEOUT.to_seconds() - DEADLINE_MARGIN_SECONDS
+    fleet = Fleet.make(label, sources, 10, kendra_only=True)
+    now = datetime.now(UTC).replace(microsecond=0)
+    fleet.load(lb.simulator, now - timedelta(minutes=30))
+    fleet.seed_table(now - timedelta(minutes=30), now)
+    lb.configure(fleet.targets)
+    settings = PollerSettings.from_env()
+    lb.simulator.latency_seconds = QUOTA_LATENCY_SECONDS
+    runs: dict[str, Any] = {"sources": sources, "budget_s": budget, "rate": QUOTA_PER_SECOND}
+    modes: list[tuple[str, int | None]] = [("paced", settings.max_requests_per_second)]
+    if compare_unpaced:
+        modes.append(("unpaced", None))
+    for mode, pace in modes:
+        clients.reset()  # fresh clients: botocore's retry quota starts full for each mode
+        clients.configure(settings.retry_mode, settings.max_attempts)
+        clients.pace(pace)
+        lb.simulator.rate_limit(QUOTA_PER_SECOND)  # a full bucket for each mode
+        deadline = time.monotonic() + budget
+
+        def time_left(end: float = deadline) -> float:
+            return end - time.monotonic()
+
+        runs[mode] = auditor_tick(lb, time_left=time_left)
+    lb.simulator.rate_limit(None)
+    lb.simulator.latency_seconds = 0.0
+    clients.pace(None)
+    fleet.remove(lb.simulator)
+    return runs
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+
+def _ratio(auditor: float, baseline: float) -> str:
+    if baseline == 0:
+        return "—"
+    value = auditor / baseline
+    return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
+
+
+def _num(value: float, modeled: bool = False) -> str:
+    text = f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.1f}"
+    return f"≈{text}" if modeled else text
+
+
+def _secs(value: float, modeled: bool = False) -> str:
+    text = f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+    return f"≈{text}" if modeled else text
+
+
+def machine() -> str:
+    import botocore
+    import moto
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, botocore "
+        f"{botocore.__version__}, moto {moto.__version__} (server and simulator in-process)"
+    )
+
+
+def report(
+    results: list[FleetResult],
+    quota: dict[str, Any],
+    cold: dict[str, Any],
+    memory: dict[str, Any],
+    asset: dict[str, Any] | None,
+    started: datetime,
+    elapsed: float,
+) -> Iterable[str]:
+    yield f"## sync-auditor benchmark, {started:%Y-%m-%d %H:%M} UTC"
+    yield ""
+    yield f"Machine: {machine()}. Whole run: {elapsed / 60:.1f} min."
+    yield ""
+    yield "### Per tick: the auditor (a) and the naive baseline (b), and a / b"
+    yield ""
+    yield (
+        "| data sources | jobs each | tick | API calls a | b | a/b | read units a | b "
+        "| write units a | b | a/b | wall s a | b | a/b |"
+    )
+    yield "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for r in results:
+        for name in ("quiet", "busy"):
+            a, b = r.auditor[name], r.baseline[name]
+            yield (
+                f"| {r.sources:,} | {r.history:,} | {name} "
+                f"| {a.list_calls:,}+{a.discovery_calls} | {_num(b.list_calls, b.modeled)}"
+                f"+{b.discovery_calls} | {_ratio(a.api_calls, b.api_calls)} "
+                f"| {_num(a.read_units)} | {_num(b.read_units)} "
+                f"| {_num(a.write_units)} | {_num(b.write_units, b.modeled)} "
+                f"| {_ratio(a.write_units, b.write_units)} "
+                f"| {_secs(a.seconds)} | {_secs(b.seconds, b.modeled)} "
+                f"| {_ratio(a.seconds, b.seconds)} |"
+            )
+    yield ""
+    yield (
+        "API calls are list calls + discovery (ListDataSources: ⌈n/100⌉ per Kendra index, "
+        "⌈n/10⌉ per Q Business index; explicit dataSourceIds need none). Half the data sources "
+        "are Kendra, half Q Business. Busy: one new FAILED job on every tenth data source. "
+        "Read/write units are DynamoDB's ReturnConsumedCapacity as moto reports it (1 per item "
+        "of these sizes; real DynamoDB also charges the two GSIs' writes, for both equally). "
+        "The auditor's table holds each data source's newest "
+        f"{SEEDED_PER_SOURCE} records where the backfill was not run (a tick touches only the "
+        "newest, by key). ≈: computed, not measured (the baseline's calls and units are "
+        "deterministic: ⌈jobs/10⌉ pages and one PutItem per job; its time is the measured "
+        "seconds per job of the measured ticks times its jobs). Pacing is off here (no quota); "
+        "wall times include moto and the simulator sharing this process."
+    )
+    backfills = [r for r in results if r.backfill is not None]
+    if backfills:
+        yield ""
+        yield "### First poll (backfill), measured where it is at most 1,000 jobs"
+        yield ""
+        yield "| data sources | jobs each | API calls | read units | write units | wall s |"
+        yield "|---:|---:|---:|---:|---:|---:|"
+        for r in backfills:
+            t = r.backfill
+            assert t is not None
+            yield (
+                f"| {r.sources:,} | {r.history:,} | {t.list_calls:,}+{t.discovery_calls} "
+                f"| {_num(t.read_units)} | {_num(t.write_units)} | {_secs(t.seconds)} |"
+            )
+    yield ""
+    yield (
+        f"### A quiet tick of {quota['sources']:,} data sources under a "
+        f"{quota['rate']} requests/s quota, {QUOTA_LATENCY_SECONDS * 1000:.0f} ms per call"
+    )
+    yield ""
+    yield (
+        "| poller | API calls | throttled | wall s | bound (calls / rate) s | wall / bound "
+        "| polled | errors | deferred |"
+    )
+    yield "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for mode, title in (
+        ("paced", f"paced (maxRequestsPerSecond {quota['rate']}, the default)"),
+        ("unpaced", "unpaced (before this change)"),
+    ):
+        t = quota.get(mode)
+        if t is None:
+            continue
+        bound = t.api_calls / quota["rate"]
+        yield (
+            f"| {title} | {t.api_calls:,} | {t.throttled:,} | {t.seconds:.1f} | {bound:.1f} "
+            f"| {t.seconds / bound:.2f} | {t.polled:,} / {quota['sources']:,} | {t.errors} "
+            f"| {t.deferred} |"
+        )
+    largest = max(results, key=lambda r: (r.sources * r.history, r.sources))
+    naive = largest.baseline["quiet"].api_calls
+    yield ""
+    yield (
+        f"The naive baseline's quiet tick of {largest.sources:,} data sources x "
+        f"{largest.history:,} jobs makes {naive:,} calls: under the same quota at least "
+        f"{naive / quota['rate']:,.0f} s ({naive / quota['rate'] / 3600:.1f} h), where the "
+        f"auditor's makes {largest.auditor['quiet'].api_calls:,}."
+    )
+    capacity = int(quota["budget_s"] * quota["rate"])
+    yield ""
+    yield (
+        f"One invocation has {quota['budget_s']:.0f} s (the 5-minute timeout less the 20 s "
+        f"margin): at {quota['rate']} requests/s that is {capacity:,} calls, so about "
+        f"{capacity - math.ceil(capacity / 100):,} quiet Kendra data sources per invocation. "
+        "Beyond that the rest are deferred and go first on the next tick. Fan-out would not "
+        "help there: parallel invocations share the same per-account quota, so the remedy is "
+        "a quota increase (and a higher maxRequestsPerSecond) or a longer schedule."
+    )
+    yield ""
+    yield "### The poller's footprint"
+    yield ""
+    yield "| measure | value |"
+    yield "|---|---:|"
+    yield (
+        f"| cold start: import sync_auditor.handlers.poller (median of {cold['runs']}) "
+        f"| {cold['import_s'] * 1000:.0f} ms |"
+    )
+    yield f"| then make its DynamoDB, Kendra and Q Business clients | {cold['clients_s'] * 1000:.0f} ms |"
+    yield f"| peak memory after import | {cold['maxrss_mb']:.0f} MB |"
+    yield (
+        f"| peak memory of a quiet tick, {memory['sources']:,} data sources x "
+        f"{memory['history']:,} jobs | {memory['maxrss_kb'] / 1024:.0f} MB (of 512 MB) |"
+    )
+    if asset is None:
+        yield "| deployed asset | not measured (synth unavailable) |"
+    else:
+        yield (
+            f"| deployed asset (cdk synth; Powertools comes from its public layer) "
+            f"| {asset['files']} files, {asset['bytes'] / 1024:.0f} KiB, "
+            f"{asset['zip_bytes'] / 1024:.0f} KiB zipped |"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 and 100 only (about 1.5 minutes)")
+    parser.add_argument("--output", type=Path, help="also write the tables to this file")
+    args = parser.parse_args(argv)
+    sizes = (10, 100) if args.quick else (10, 100, 1000)
+    started, t0 = datetime.now(UTC), time.perf_counter()
+
+    # The benchmark reads figures; the functions' and moto's logs would drown them.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logger.setLevel("ERROR")
+    results: list[FleetResult] = []
+    memory: dict[str, Any] = {}
+    with loopback() as lb:
+        create_job_table(lb.client("dynamodb"), BASELINE_TABLE)
+        settings = PollerSettings.from_env({**os.environ, "TARGETS": "{}"})
+        clients.configure(settings.retry_mode, settings.max_attempts)
+        clients.pace(None)
+        label = 0
+        for sources in sizes:
+            for history in sizes:
+                label += 1
+                print(f"measuring {sources} data sources x {history} jobs", file=sys.stderr)
+                largest = sources == history == sizes[-1]
+                results.append(
+                    measure_fleet(lb, label, sources, history, memory if largest else None)
+                )
+        fill_in_models(results)
+        quota_sources = 100 if args.quick else 1000
+        print(f"measuring a quota tick of {quota_sources} data sources", file=sys.stderr)
+        quota = quota_ticks(lb, label + 1, quota_sources, compare_unpaced=not args.quick)
+    print("measuring cold start and the asset", file=sys.stderr)
+    cold = footprint.cold_start(3 if args.quick else 7)
+    try:
+        asset: dict[str, Any] | None = footprint.asset_size()
+    except Exception as error:  # no Node or CDK here: report it, keep the rest
+        print(f"asset size not measured: {error}", file=sys.stderr)
+        asset = None
+    lines = list(report(results, quota, cold, memory, asset, started, time.perf_counter() - t0))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.output:
+        args.output.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
