@@ -16,7 +16,7 @@ import pytest
 
 from tests.cli.support import FAILED_RUN, REGION, TABLE, run
 
-README = Path(__file__).parents[2] / "sync_auditor_cli" / "README.md"
+README = Path(__file__).parents[2] / "README.md"
 QUESTIONS = {
     "What failed last night, across all sources?": {FAILED_RUN, "sp-1"},
     "Show every sync of this data source this month": {FAILED_RUN, "w-2", "w-1"},
