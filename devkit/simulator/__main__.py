@@ -29,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     def stop(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
+    # SIGINT too: a process started from a background job inherits SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt, so Ctrl-C (or a test's SIGINT) would be lost.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     with Simulator(seed=args.seed, host=args.host, port=args.port) as simulator:
         url = simulator.url
         print(f"Kendra + Q Business simulator at {url} (control API: {url}/_sim/)")
