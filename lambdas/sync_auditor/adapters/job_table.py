@@ -11,12 +11,12 @@ from botocore.exceptions import ClientError
 
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import clients
+from sync_auditor.adapters.batch_get import batch_get
 from sync_auditor.adapters.usage import CapacityMeter
 from sync_auditor.model import TERMINAL_STATUSES
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-BATCH_GET_LIMIT = 100
 JobKey = tuple[str, str]  # (dataSourceKey, executionId)
 
 
@@ -51,28 +51,14 @@ class JobTable:
 
     def get_many(self, keys: Iterable[JobKey]) -> dict[JobKey, dict[str, Any]]:
         """The stored records for these keys (missing ones are absent), strongly consistent."""
-        wanted = sorted(set(keys))
+        typed = [
+            {schema.PARTITION_KEY: {"S": k}, schema.SORT_KEY: {"S": e}}
+            for k, e in sorted(set(keys))
+        ]
         found: dict[JobKey, dict[str, Any]] = {}
-        for start in range(0, len(wanted), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {
-                self.table_name: {
-                    "Keys": [
-                        {schema.PARTITION_KEY: {"S": k}, schema.SORT_KEY: {"S": e}}
-                        for k, e in wanted[start : start + BATCH_GET_LIMIT]
-                    ],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                response = self._dynamodb.batch_get_item(
-                    RequestItems=request, ReturnConsumedCapacity="TOTAL"
-                )
-                self.capacity.read(response.get("ConsumedCapacity"))
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    record = from_item(item)
-                    found[(record[schema.PARTITION_KEY], record[schema.SORT_KEY])] = record
-                # Unprocessed keys come back under throttling; botocore already retried the call.
-                request = response.get("UnprocessedKeys") or {}
+        for item in batch_get(self._dynamodb, self.table_name, typed, self.capacity):
+            record = from_item(item)
+            found[(record[schema.PARTITION_KEY], record[schema.SORT_KEY])] = record
         return found
 
     def get(self, key: JobKey) -> dict[str, Any] | None:

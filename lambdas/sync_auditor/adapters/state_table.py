@@ -8,10 +8,10 @@ from typing import Any
 
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import clients
+from sync_auditor.adapters.batch_get import batch_get
 from sync_auditor.adapters.usage import CapacityMeter
 from sync_auditor.cursor import Cursor
 
-BATCH_GET_LIMIT = 100
 _PREFIX = "cursor#"
 # Data sources a poll could not reach before its deadline; the next poll starts with them.
 _DEFERRED_ID = "deferred"
@@ -28,29 +28,12 @@ class CursorStore:
         return self._client("dynamodb")
 
     def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]:
-        wanted = sorted(set(data_source_keys))
+        keys = [{schema.STATE_KEY: {"S": _PREFIX + k}} for k in sorted(set(data_source_keys))]
         cursors: dict[str, Cursor] = {}
-        for start in range(0, len(wanted), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {
-                self.table_name: {
-                    "Keys": [
-                        {schema.STATE_KEY: {"S": _PREFIX + k}}
-                        for k in wanted[start : start + BATCH_GET_LIMIT]
-                    ],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                response = self._dynamodb.batch_get_item(
-                    RequestItems=request, ReturnConsumedCapacity="TOTAL"
-                )
-                self.capacity.read(response.get("ConsumedCapacity"))
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    key = item[schema.STATE_KEY]["S"].removeprefix(_PREFIX)
-                    since = item.get("since", {}).get("S")
-                    if since:
-                        cursors[key] = Cursor(since=since)
-                request = response.get("UnprocessedKeys") or {}
+        for item in batch_get(self._dynamodb, self.table_name, keys, self.capacity):
+            since = item.get("since", {}).get("S")
+            if since:
+                cursors[item[schema.STATE_KEY]["S"].removeprefix(_PREFIX)] = Cursor(since=since)
         return cursors
 
     def save(self, data_source_key: str, cursor: Cursor, now: str) -> None:
