@@ -13,7 +13,8 @@
     POST /_sim/qbusiness-applications {"application_id", "name"?}
     POST /_sim/qbusiness-indices      {"application_id", "index_id", "name"?}
     GET  /_sim/knobs;  POST /_sim/knobs  {"latency_seconds", "throttle_next", "rate_limit",
-                                          "order", "fail_next": {"count", "code", "message"?}}
+                                          "order", "fail_next": {"count", "code", "message"?,
+                                          "operation"?}}
 
 Times are ISO 8601 strings or epoch seconds. Errors: 400 {"error": "..."}; 404 for unknown paths.
 """
@@ -153,8 +154,12 @@ def _set_knobs(simulator: Simulator, body: Any, query: Document) -> Document:
     if "throttle_next" in knobs:
         simulator.throttle_next(int(knobs["throttle_next"]))
     if "fail_next" in knobs:
-        failure = _only(knobs["fail_next"], {"count", "code", "message"}, {"count", "code"})
-        simulator.fail_next(int(failure["count"]), failure["code"], failure.get("message"))
+        failure = _only(
+            knobs["fail_next"], {"count", "code", "message", "operation"}, {"count", "code"}
+        )
+        simulator.fail_next(
+            int(failure["count"]), failure["code"], failure.get("message"), failure.get("operation")
+        )
     return simulator.knobs()
 
 

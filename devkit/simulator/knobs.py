@@ -49,7 +49,8 @@ class Knobs:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self._failures: deque[ApiError] = deque()
+        # (operation it is for, or None for any; the error it answers)
+        self._failures: deque[tuple[str | None, ApiError]] = deque()
         self._bucket: TokenBucket | None = None
         self.latency_seconds = 0.0
         self._order = "shuffled"
@@ -67,21 +68,26 @@ class Knobs:
     def throttle_next(self, count: int) -> None:
         self.fail_next(count, "ThrottlingException", "Rate exceeded")
 
-    def fail_next(self, count: int, code: str, message: str | None = None) -> None:
+    def fail_next(
+        self, count: int, code: str, message: str | None = None, operation: str | None = None
+    ) -> None:
+        """The next `count` requests (of `operation` only, when given) answer `code`."""
         with self._lock:
             self._failures.extend(
-                ApiError(code, message or f"Injected {code}") for _ in range(count)
+                (operation, ApiError(code, message or f"Injected {code}")) for _ in range(count)
             )
 
     def rate_limit(self, per_second: float | None) -> None:
         with self._lock:
             self._bucket = None if per_second is None else TokenBucket(per_second, self._clock)
 
-    def admit(self) -> None:
+    def admit(self, operation: str) -> None:
         """Raise the injected failure or throttling this request meets, if any."""
         with self._lock:
-            if self._failures:
-                raise self._failures.popleft()
+            for queued in self._failures:
+                if queued[0] in (None, operation):
+                    self._failures.remove(queued)
+                    raise queued[1]
             if self._bucket is not None and not self._bucket.take():
                 raise throttling()
 
@@ -90,7 +96,7 @@ class Knobs:
             return {
                 "latency_seconds": self.latency_seconds,
                 "order": self._order,
-                "pending_failures": [failure.code for failure in self._failures],
+                "pending_failures": [failure.code for _, failure in self._failures],
                 "rate_limit": None if self._bucket is None else self._bucket.rate,
             }
 

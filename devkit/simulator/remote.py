@@ -128,14 +128,21 @@ class RemoteSimulator:
         return dict(self._call("GET", "knobs"))
 
     def set_knobs(self, **knobs: Any) -> dict[str, Any]:
-        """latency_seconds=, order=, rate_limit=, throttle_next=, fail_next={count, code}."""
+        """latency_seconds=, order=, rate_limit=, throttle_next=,
+        fail_next={count, code, message?, operation?}."""
         return dict(self._call("POST", "knobs", knobs))
 
     def throttle_next(self, count: int) -> None:
         self.set_knobs(throttle_next=count)
 
-    def fail_next(self, count: int, code: str, message: str | None = None) -> None:
-        failure = {"count": count, "code": code, **({"message": message} if message else {})}
+    def fail_next(
+        self, count: int, code: str, message: str | None = None, operation: str | None = None
+    ) -> None:
+        failure: dict[str, Any] = {"count": count, "code": code}
+        if message:
+            failure["message"] = message
+        if operation:
+            failure["operation"] = operation
         self.set_knobs(fail_next=failure)
 
     def rate_limit(self, per_second: float | None) -> None:

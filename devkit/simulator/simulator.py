@@ -197,9 +197,12 @@ class Simulator:
         """The next `count` API requests answer ThrottlingException."""
         self._knobs.throttle_next(count)
 
-    def fail_next(self, count: int, code: str, message: str | None = None) -> None:
-        """The next `count` API requests answer error `code` (e.g. InternalServerException)."""
-        self._knobs.fail_next(count, code, message)
+    def fail_next(
+        self, count: int, code: str, message: str | None = None, operation: str | None = None
+    ) -> None:
+        """The next `count` API requests answer error `code` (e.g. InternalServerException);
+        with `operation` (e.g. "StartDataSourceSyncJob"), only requests of that operation."""
+        self._knobs.fail_next(count, code, message, operation)
 
     def rate_limit(self, per_second: float | None) -> None:
         """A token bucket across all API requests (burst: one second's worth); None disables."""

@@ -18,6 +18,7 @@ from devkit.simulator.__main__ import main
 from devkit.simulator.remote import RemoteSimulator
 from tests.simulator.support import (
     INDEX,
+    KENDRA_DS,
     KENDRA_KEY,
     QB_KEY,
     client_for,
@@ -194,3 +195,15 @@ def test_remote_simulator_mirrors_the_python_api(sim: Simulator, kendra: Any) ->
     assert error_code(excinfo) == "AccessDeniedException"
     with pytest.raises(ValueError, match="dataSourceKey"):
         remote.add_data_source("not-a-key")
+
+
+def test_a_failure_scripted_over_http_can_name_its_operation(sim: Simulator, kendra: Any) -> None:
+    remote = RemoteSimulator(sim.url)
+    remote.fail_next(1, "ThrottlingException", operation="StartDataSourceSyncJob")
+
+    kendra_jobs(kendra)
+    assert remote.knobs()["pending_failures"] == ["ThrottlingException"]
+    with pytest.raises(ClientError) as excinfo:
+        kendra.start_data_source_sync_job(IndexId=INDEX, Id=KENDRA_DS)
+    assert error_code(excinfo) == "ThrottlingException"
+    assert remote.knobs()["pending_failures"] == []

@@ -107,3 +107,24 @@ def test_starting_an_unknown_data_source_is_not_found(kendra: Any, qbusiness: An
             applicationId=APP, indexId=QB_INDEX, dataSourceId="f" * 36
         )
     assert (error_code(excinfo), http_status(excinfo)) == ("ResourceNotFoundException", 404)
+
+
+def test_a_failure_injected_for_start_only_lets_the_list_calls_through(
+    sim: Simulator, kendra: Any, qbusiness: Any
+) -> None:
+    # Given an AccessDenied meant for the next start of either service
+    sim.fail_next(2, "AccessDeniedException", operation="StartDataSourceSyncJob")
+
+    # When the auditor lists first, then starts
+    kendra_jobs(kendra)
+    with pytest.raises(ClientError) as excinfo:
+        start_kendra(kendra)
+    assert error_code(excinfo) == "AccessDeniedException"
+    qbusiness.list_data_source_sync_jobs(applicationId=APP, indexId=QB_INDEX, dataSourceId=QB_DS)
+    with pytest.raises(ClientError) as excinfo:
+        start_qbusiness(qbusiness)
+
+    # Then each start met one failure, the lists none, and the next start goes through
+    assert (error_code(excinfo), http_status(excinfo)) == ("AccessDeniedException", 403)
+    assert sim.knobs()["pending_failures"] == []
+    assert start_kendra(kendra)
