@@ -24,8 +24,18 @@ ALERT_TYPE = "SYNC_JOB_STATUS"
 SYNC_STUCK = "SYNC_STUCK"
 SYNC_RECOVERED = "SYNC_RECOVERED"
 DATA_SOURCE_SILENT = "DATA_SOURCE_SILENT"
+# Self-healing: a new sync was started for a failed job (or one was already running) ...
+SYNC_RETRY_STARTED = "SYNC_RETRY_STARTED"
+# ... or the failure is left standing (retry quota reached, or the start was refused).
+SYNC_RETRY_SKIPPED = "SYNC_RETRY_SKIPPED"
 # What the subject and title say instead of the status, per alert type (fixed vocabulary).
-_HEADLINES = {SYNC_STUCK: "STUCK", SYNC_RECOVERED: "RECOVERED", DATA_SOURCE_SILENT: "SILENT"}
+_HEADLINES = {
+    SYNC_STUCK: "STUCK",
+    SYNC_RECOVERED: "RECOVERED",
+    DATA_SOURCE_SILENT: "SILENT",
+    SYNC_RETRY_STARTED: "RETRY STARTED",
+    SYNC_RETRY_SKIPPED: "RETRY SKIPPED",
+}
 ALERT_TYPES = (ALERT_TYPE, *_HEADLINES)
 NOTE_LIMIT = 300
 # SNS: "less than 100 characters", ASCII, no line breaks or control characters.

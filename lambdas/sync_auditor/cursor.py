@@ -29,10 +29,17 @@ def window_start(cursor: Cursor | None, now: datetime, lookback_days: int) -> da
     return parse_iso_utc(cursor.since) - OVERLAP
 
 
-def next_cursor(previous: Cursor | None, jobs: Iterable[SyncJob], now: datetime) -> Cursor:
-    """The cursor after a complete poll that saw `jobs` (in no particular order)."""
+def next_cursor(
+    previous: Cursor | None, jobs: Iterable[SyncJob], now: datetime, held: Iterable[str] = ()
+) -> Cursor:
+    """The cursor after a complete poll that saw `jobs` (in no particular order).
+
+    `held` are start times of ended jobs the auditor still has to act on (a failure awaiting
+    its retry): like open jobs, they stay in the window until that is done.
+    """
     started = [job for job in jobs if job.start_time]
     still_open = [job.start_time for job in started if not job.is_terminal and job.start_time]
+    still_open += list(held)
     if still_open:
         return Cursor(since=min(still_open))
     if started:

@@ -33,6 +33,8 @@ NOTICE_METRICS = {
     "SYNC_STUCK": "SyncJobsStuck",
     "SYNC_RECOVERED": "SyncJobsRecovered",
     "DATA_SOURCE_SILENT": "DataSourcesSilent",
+    "SYNC_RETRY_STARTED": "SyncRetriesStarted",
+    "SYNC_RETRY_SKIPPED": "SyncRetriesSkipped",
 }
 
 

@@ -1,7 +1,7 @@
 """From one job-table stream record to its actions: its alerts, and the job's metrics.
 
 A record acts only when it carries a change INTO a status (no old image, or an old image with
-another status), or a job newly marked stuck. Backfilled history, removals and writes that
+another status), a job newly marked stuck, or a self-healing decision newly recorded. Backfilled history, removals and writes that
 changed nothing of that kind do nothing, so the first deploy floods no one and progress
 updates of a running job cost nothing.
 
@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sync_auditor import alert_message, failure_reasons, job_metrics
+from sync_auditor import alert_message, failure_reasons, job_metrics, self_healing
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import alerts_topic
 from sync_auditor.adapters.job_logs import JobLogs
@@ -178,6 +178,9 @@ def _notices(
     if new.get("stuckAt") and not old.get("stuckAt"):
         _check_identity(new)
         notices.append(Notice(_stuck_alert(new, region), new))
+    retry = _retry_alert(new, old, region)
+    if retry is not None:
+        notices.append(Notice(retry, new))
     if change is not None and change.status == "SUCCEEDED" and settings.recovery_notices:
         previous = previous_terminal(new)
         if (
@@ -201,6 +204,45 @@ def _stuck_alert(job: Mapping[str, Any], region: str) -> alert_message.Alert:
         "than the stuck threshold. It may be hung: check the data source's sync history."
     )
     return replace(alert, alert_type=SYNC_STUCK, notes=(note,))
+
+
+def _retry_alert(
+    new: Mapping[str, Any], old: Mapping[str, Any], region: str
+) -> alert_message.Alert | None:
+    """The announcement of a self-healing decision this write recorded, else None."""
+    state = new.get(self_healing.RECORD_ATTRIBUTE) or {}
+    alert_type = self_healing.ANNOUNCED_OUTCOMES.get(state.get("outcome"))
+    if alert_type is None or (old.get(self_healing.RECORD_ATTRIBUTE) or {}).get("outcome"):
+        return None
+    _check_identity(new)
+    alert = alert_message.Alert.from_job(new, previous_status=None, region=region)
+    return replace(alert, alert_type=alert_type, notes=(_retry_note(new, state),))
+
+
+def _retry_note(job: Mapping[str, Any], state: Mapping[str, Any]) -> str:
+    outcome, error = state["outcome"], job.get("errorCode")
+    today = f"retry {state.get('attempt')} of {state.get('maxRetriesPerDay')} today"
+    if outcome == self_healing.STARTED:
+        return (
+            f"This job FAILED with {error}, a transient cause. Self-healing started a new sync, "
+            f"job {state.get('retryExecutionId')} ({today})."
+        )
+    if outcome == self_healing.ALREADY_RUNNING:
+        return (
+            f"This job FAILED with {error}, a transient cause. Self-healing found a sync of this "
+            f"data source already running, so it started none ({today})."
+        )
+    if outcome == self_healing.QUOTA_REACHED:
+        return (
+            f"This job FAILED with {error}, but self-healing did not retry it: the data source "
+            f"had its {state.get('maxRetriesPerDay')} retries for today (maxRetriesPerDay). "
+            "The failure stands until the next sync."
+        )
+    return (
+        f"This job FAILED with {error}; self-healing could not start a new sync: "
+        f"StartDataSourceSyncJob answered {state.get('errorCode')}. Check the data source and "
+        "the poller role's StartDataSourceSyncJob permission."
+    )
 
 
 def _recovered_alert(

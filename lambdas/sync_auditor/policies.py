@@ -1,4 +1,5 @@
-"""Per-data-source watch settings: when an open job counts as stuck, how often a sync is expected.
+"""Per-data-source watch settings: when an open job counts as stuck, how often a sync is expected,
+whether a transient failure is retried (self-healing).
 
 They come from the configured targets (the poller's TARGETS, validated at synth): an index or
 application entry's settings apply to every data source it audits; without one, the global
@@ -15,6 +16,18 @@ from typing import Any
 from sync_auditor.model import DataSourceRef, parse_iso_utc
 
 DEFAULT_STUCK_AFTER_MINUTES = 360
+# Self-healing defaults: a target's `selfHealing: {}` means these.
+DEFAULT_MAX_RETRIES_PER_DAY = 3
+DEFAULT_BACKOFF_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class SelfHealing:
+    """Retry a transient failure: at most `max_retries_per_day` starts per data source per UTC
+    day, the first `backoff` after the failure, each later one twice as long."""
+
+    max_retries_per_day: int = DEFAULT_MAX_RETRIES_PER_DAY
+    backoff: timedelta = timedelta(minutes=DEFAULT_BACKOFF_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -22,6 +35,8 @@ class SourcePolicy:
     stuck_after: timedelta = timedelta(minutes=DEFAULT_STUCK_AFTER_MINUTES)
     # None: the data source has no expected rhythm, so it is never reported silent.
     expect_sync_every: timedelta | None = None
+    # None: failures are only reported, never retried (self-healing is opt-in per target).
+    self_healing: SelfHealing | None = None
 
 
 def _matches(target: Mapping[str, Any], source: DataSourceRef) -> bool:
@@ -46,9 +61,16 @@ def policy_for(
     if isinstance(entries, list):
         target = next((t for t in entries if _matches(t, source)), {})
     expect_hours = target.get("expectSyncEveryHours")
+    healing = target.get("selfHealing")
     return SourcePolicy(
         stuck_after=timedelta(minutes=int(target.get("stuckAfterMinutes", stuck_after_minutes))),
         expect_sync_every=timedelta(hours=int(expect_hours)) if expect_hours else None,
+        self_healing=None
+        if not isinstance(healing, Mapping)
+        else SelfHealing(
+            max_retries_per_day=int(healing.get("maxRetriesPerDay", DEFAULT_MAX_RETRIES_PER_DAY)),
+            backoff=timedelta(minutes=int(healing.get("backoffMinutes", DEFAULT_BACKOFF_MINUTES))),
+        ),
     )
 
 

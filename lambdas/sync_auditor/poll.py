@@ -56,6 +56,19 @@ class NoticeStore(Protocol):
     ) -> bool: ...
 
 
+class Healing(Protocol):
+    """Self-healing (self_healing.Healer): decides the retries of a data source's failed jobs
+    and returns the start times of those still waiting, which the cursor keeps in view."""
+
+    def heal(
+        self,
+        source: DataSourceRef,
+        policy: SourcePolicy,
+        records: list[dict[str, Any]],
+        now: datetime,
+    ) -> list[str]: ...
+
+
 class CursorStore(Protocol):
     def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]: ...
     def save(self, data_source_key: str, cursor: Cursor, now: str) -> None: ...
@@ -116,6 +129,7 @@ class Poller:
         error_code_of: Callable[[Exception], str | None] = lambda error: None,
         policy_of: Callable[[DataSourceRef], SourcePolicy] = lambda source: SourcePolicy(),
         notices: NoticeStore | None = None,
+        healer: Healing | None = None,
     ) -> None:
         self.apis = apis
         self.jobs = jobs
@@ -130,6 +144,7 @@ class Poller:
         self.error_code_of = error_code_of
         self.policy_of = policy_of
         self.notices = notices
+        self.healer = healer
 
     def run(self, sources: Iterable[DataSourceRef]) -> PollReport:
         unique = list(dict.fromkeys(sources))
@@ -168,12 +183,15 @@ class Poller:
             raise MalformedResponse(source.key) from error
         jobs = _dedupe(seen)
         backfill = cursor is None
-        written = self._commit(jobs, now=now, backfill=backfill, policy=self.policy_of(source))
+        policy = self.policy_of(source)
+        written, records = self._commit(jobs, now=now, backfill=backfill, policy=policy)
         if not complete:
             # What was read is committed, but the cursor stays: without a documented order
             # the unread pages may hold anything, so the next tick reads the window again.
             return SourceResult(source, "partial", len(jobs), written, backfill)
-        new_cursor = next_cursor(cursor, jobs, now)
+        # Only after a complete read: whether a newer sync superseded a failure needs them all.
+        waiting = self.healer.heal(source, policy, records, now) if self.healer else []
+        new_cursor = next_cursor(cursor, jobs, now, held=waiting)
         if new_cursor != cursor:
             self.cursors.save(source.key, new_cursor, iso_utc(now))
         if not backfill:
@@ -197,13 +215,15 @@ class Poller:
 
     def _commit(
         self, jobs: list[SyncJob], *, now: datetime, backfill: bool, policy: SourcePolicy
-    ) -> int:
-        """Write each job whose record changed; returns how many were written."""
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Write each job whose record changed; returns how many were written, and every job's
+        record as it now stands."""
         if not jobs:
-            return 0
+            return 0, []
         stamp = iso_utc(now)
         stored = self.jobs.get_many((job.source.key, job.execution_id) for job in jobs)
         written = 0
+        records: list[dict[str, Any]] = []
         for job in jobs:
             key = (job.source.key, job.execution_id)
             existing = stored.get(key)
@@ -224,15 +244,18 @@ class Poller:
                     base = record if record is not None else next_revision(current, now=stamp)
                     record = {**base, "stuckAt": stamp}
                 if record is None:
+                    if existing is not None:
+                        records.append(existing)
                     break
                 if self.jobs.put_if_revision(record, expected):
                     written += 1
+                    records.append(record)
                     break
                 # Another poll committed this job first: decide again against what it wrote.
                 existing = self.jobs.get(key)
             else:
                 raise WriteConflict(key)
-        return written
+        return written, records
 
 
 class MalformedResponse(Exception):

@@ -1,7 +1,8 @@
 """The event source filters of the notifier: only records that can alert or emit job metrics
 should invoke (and bill) the function. Lambda invokes for a record that matches any pattern.
 
-- a job whose new status is terminal (its alert, its metrics, a recovery notice);
+- a job whose new status is terminal (its alert, its metrics, a recovery notice, and a
+  self-healing decision written on a FAILED job);
 - a job marked stuck (`stuckAt`); the notifier alerts when the old image lacks it.
 
 The stack passes these patterns to Lambda's filter criteria; the local stream pump applies the

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sync_auditor.cursor import Cursor
-from sync_auditor.model import DataSourceRef, SyncJob, parse_iso_utc
+from sync_auditor.model import DataSourceRef, SyncJob, iso_utc, parse_iso_utc
+from sync_auditor.self_healing import SyncAlreadyRunning
 
 
 class FakeApi:
@@ -21,6 +22,10 @@ class FakeApi:
         self.jobs: dict[str, dict[str, SyncJob]] = {}
         self.errors: dict[str, str] = {}
         self.calls = 0
+        # StartDataSourceSyncJob: the error code the next starts answer, and what was started.
+        self.start_errors: list[str] = []
+        self.started: list[DataSourceRef] = []
+        self.clock: Callable[[], datetime] | None = None
 
     def put(self, job: SyncJob) -> None:
         self.jobs.setdefault(job.source.key, {})[job.execution_id] = job
@@ -40,6 +45,39 @@ class FakeApi:
                     {"Error": {"Code": self.errors[source.key], "Message": "x"}}, "List"
                 )
             yield matching[start : start + self.page_size]
+
+    def start_sync(self, source: DataSourceRef) -> str:
+        """Like the services: a sync already open on the data source refuses a new one."""
+        if self.start_errors:
+            raise ClientError(
+                {"Error": {"Code": self.start_errors.pop(0), "Message": "x"}}, "Start"
+            )
+        if any(not j.is_terminal for j in self.jobs.get(source.key, {}).values()):
+            raise SyncAlreadyRunning(source.key)
+        self.started.append(source)
+        execution_id = f"retry-{len(self.started)}"
+        start = iso_utc(self.clock()) if self.clock else None
+        self.put(SyncJob(source, execution_id, "SYNCING", start_time=start))
+        return execution_id
+
+
+class FakeRetryQuota:
+    """The state table's daily counter, in memory."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def used(self, data_source_key: str, day: str) -> int:
+        return self.counts.get((data_source_key, day), 0)
+
+    def take(self, data_source_key: str, day: str, limit: int, now: str) -> int | None:
+        with self._lock:
+            count = self.counts.get((data_source_key, day), 0)
+            if count >= limit:
+                return None
+            self.counts[(data_source_key, day)] = count + 1
+            return count + 1
 
 
 class FakeJobStore:

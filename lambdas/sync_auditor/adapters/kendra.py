@@ -6,9 +6,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from sync_auditor.adapters import clients
 from sync_auditor.kendra_jobs import job_from_kendra
 from sync_auditor.model import DataSourceRef, SyncJob
+from sync_auditor.self_healing import SyncAlreadyRunning
 
 SYNC_JOBS_PAGE_SIZE = 10  # the API's maximum
 LIST_PAGE_SIZE = 100
@@ -42,6 +45,19 @@ class KendraApi:
             if not token:
                 return
             request["NextToken"] = token
+
+    def start_sync(self, source: DataSourceRef) -> str:
+        """Start a sync job now; its execution id. A sync already in progress is answered
+        with ResourceInUseException, which becomes SyncAlreadyRunning."""
+        try:
+            response = self._kendra.start_data_source_sync_job(
+                Id=source.data_source_id, IndexId=source.index_id
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceInUseException":
+                raise SyncAlreadyRunning(source.key) from error
+            raise
+        return str(response["ExecutionId"])
 
     def _list(self, operation: str, items_key: str, **params: Any) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {**params, "MaxResults": LIST_PAGE_SIZE}

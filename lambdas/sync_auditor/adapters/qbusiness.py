@@ -6,9 +6,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from sync_auditor.adapters import clients
 from sync_auditor.model import DataSourceRef, SyncJob
 from sync_auditor.qbusiness_jobs import job_from_qbusiness
+from sync_auditor.self_healing import SyncAlreadyRunning
 
 SYNC_JOBS_PAGE_SIZE = 10  # the API's maximum
 # ListDataSources allows at most 10 per page, ListApplications and ListIndices 100.
@@ -42,6 +45,21 @@ class QBusinessApi:
         for response in pages:
             jobs = (job_from_qbusiness(raw, source) for raw in response.get("history") or [])
             yield [job for job in jobs if job is not None]
+
+    def start_sync(self, source: DataSourceRef) -> str:
+        """Start a sync job now; its execution id. A sync already in progress is answered
+        with ConflictException, which becomes SyncAlreadyRunning."""
+        try:
+            response = self._qbusiness.start_data_source_sync_job(
+                applicationId=source.application_id,
+                indexId=source.index_id,
+                dataSourceId=source.data_source_id,
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConflictException":
+                raise SyncAlreadyRunning(source.key) from error
+            raise
+        return str(response["executionId"])
 
     def _list(self, operation: str, items_key: str, **params: Any) -> Iterator[dict[str, Any]]:
         paginator = self._qbusiness.get_paginator(operation)

@@ -15,6 +15,7 @@ from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.adapters.kendra import KendraApi
 from sync_auditor.adapters.notices import SilenceNotices
 from sync_auditor.adapters.qbusiness import QBusinessApi
+from sync_auditor.adapters.retry_quota import StateTableRetryQuota
 from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.discovery import Discovery
 from sync_auditor.job_metrics import Metric, MetricSet
@@ -23,6 +24,7 @@ from sync_auditor.observability import logger, tracer
 from sync_auditor.policies import policy_for
 from sync_auditor.poll import Poller, PollReport
 from sync_auditor.poll_errors import error_code_of
+from sync_auditor.self_healing import Healer
 from sync_auditor.settings import PollerSettings
 
 
@@ -61,9 +63,19 @@ def run(
             },
         )
 
+    healer = None
     if notices is None and jobs is None and cursors is None:
-        # Only with the real stores: a caller that injects its own (a dry run) writes no notice.
+        # Only with the real stores: a caller that injects its own (the CLI's audit) writes no
+        # notice and starts no sync.
         notices = SilenceNotices(settings.job_table, settings.state_table)
+        jobs = JobTable(settings.job_table)
+        healer = Healer(
+            starters={"kendra": kendra, "qbusiness": qbusiness},
+            jobs=jobs,
+            quota=StateTableRetryQuota(settings.state_table),
+            error_code_of=error_code_of,
+            retention_days=settings.retention_days,
+        )
     if cursors is None:
         cursors = CursorStore(settings.state_table)
     if jobs is None:
@@ -85,6 +97,7 @@ def run(
             policy_for, settings.targets, stuck_after_minutes=settings.stuck_after_minutes
         ),
         notices=notices,
+        healer=healer,
     )
     report = poller.run(sources)
     cursors.save_deferred(report.deferred_keys, deferred_before)

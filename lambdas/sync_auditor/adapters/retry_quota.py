@@ -1,0 +1,68 @@
+"""Self-healing's daily retry count per data source, in the state table
+(`retries#<dataSourceKey>#<YYYY-MM-DD>`, UTC day), taken with one conditional update so that
+overlapping polls can never start more retries than the quota allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from sync_auditor import table_schema as schema
+from sync_auditor.adapters import clients
+from sync_auditor.model import parse_iso_utc
+
+_PREFIX = "retries#"
+# The count is needed for its own day only; a spare day covers any clock disagreement.
+_KEEP_SECONDS = 2 * 86_400
+
+
+def quota_id(data_source_key: str, day: str) -> str:
+    return f"{_PREFIX}{data_source_key}#{day}"
+
+
+class StateTableRetryQuota:
+    def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    def used(self, data_source_key: str, day: str) -> int:
+        """Retries the data source had on `day` so far."""
+        response = self._client("dynamodb").get_item(
+            TableName=self.table_name,
+            Key={schema.STATE_KEY: {"S": quota_id(data_source_key, day)}},
+            ConsistentRead=True,
+        )
+        return int(response.get("Item", {}).get("count", {}).get("N", "0"))
+
+    def take(self, data_source_key: str, day: str, limit: int, now: str) -> int | None:
+        """Count one more retry on `day`; its number (1-based), or None when `limit` were
+        already taken."""
+        try:
+            response = self._client("dynamodb").update_item(
+                TableName=self.table_name,
+                Key={schema.STATE_KEY: {"S": quota_id(data_source_key, day)}},
+                UpdateExpression=(
+                    "SET #count = if_not_exists(#count, :zero) + :one, #ttl = :ttl, #at = :now"
+                ),
+                ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+                ExpressionAttributeNames={
+                    "#count": "count",
+                    "#ttl": schema.STATE_TTL,
+                    "#at": "updatedAt",
+                },
+                ExpressionAttributeValues={
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                    ":ttl": {"N": str(int(parse_iso_utc(now).timestamp()) + _KEEP_SECONDS)},
+                    ":now": {"S": now},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        return int(response["Attributes"]["count"]["N"])
