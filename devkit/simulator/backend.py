@@ -72,7 +72,7 @@ class Backend:
         if self.knobs.latency_seconds > 0:
             self._sleep(self.knobs.latency_seconds)
         try:
-            self.knobs.admit(operation)
+            self.knobs.admit(service, operation)
             check_request(operation_model(service, operation), params)
             return protocol.result_reply(operation, spec.run(self.context, params))
         except ApiError as error:

@@ -71,7 +71,8 @@ class Knobs:
     def fail_next(
         self, count: int, code: str, message: str | None = None, operation: str | None = None
     ) -> None:
-        """The next `count` requests (of `operation` only, when given) answer `code`."""
+        """The next `count` requests (of `operation` only, when given: "StartDataSourceSyncJob"
+        for either service, "qbusiness:StartDataSourceSyncJob" for one) answer `code`."""
         with self._lock:
             self._failures.extend(
                 (operation, ApiError(code, message or f"Injected {code}")) for _ in range(count)
@@ -81,11 +82,11 @@ class Knobs:
         with self._lock:
             self._bucket = None if per_second is None else TokenBucket(per_second, self._clock)
 
-    def admit(self, operation: str) -> None:
+    def admit(self, service: str, operation: str) -> None:
         """Raise the injected failure or throttling this request meets, if any."""
         with self._lock:
             for queued in self._failures:
-                if queued[0] in (None, operation):
+                if queued[0] in (None, operation, f"{service}:{operation}"):
                     self._failures.remove(queued)
                     raise queued[1]
             if self._bucket is not None and not self._bucket.take():

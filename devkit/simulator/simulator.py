@@ -201,7 +201,8 @@ class Simulator:
         self, count: int, code: str, message: str | None = None, operation: str | None = None
     ) -> None:
         """The next `count` API requests answer error `code` (e.g. InternalServerException);
-        with `operation` (e.g. "StartDataSourceSyncJob"), only requests of that operation."""
+        with `operation` (e.g. "StartDataSourceSyncJob", or "kendra:StartDataSourceSyncJob" for
+        one service), only requests of that operation."""
         self._knobs.fail_next(count, code, message, operation)
 
     def rate_limit(self, per_second: float | None) -> None:

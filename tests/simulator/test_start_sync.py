@@ -128,3 +128,15 @@ def test_a_failure_injected_for_start_only_lets_the_list_calls_through(
     assert (error_code(excinfo), http_status(excinfo)) == ("AccessDeniedException", 403)
     assert sim.knobs()["pending_failures"] == []
     assert start_kendra(kendra)
+
+
+def test_a_failure_injected_for_one_service_waits_for_that_service(
+    sim: Simulator, kendra: Any, qbusiness: Any
+) -> None:
+    sim.fail_next(1, "ConflictException", operation="qbusiness:StartDataSourceSyncJob")
+
+    assert start_kendra(kendra)
+    with pytest.raises(ClientError) as excinfo:
+        start_qbusiness(qbusiness)
+
+    assert (error_code(excinfo), http_status(excinfo)) == ("ConflictException", 409)
