@@ -12,8 +12,9 @@ it once), and of overlapping polls only the one whose claim commits acts:
 4. outcome: `selfHealing.outcome` and what went with it, written on the record.
 
 A poll that dies between 1 and 4 leaves a claim without an outcome; after CLAIM_TIMEOUT the
-next poll takes it over and goes through 2 to 4 again. A start that did happen then answers
-"already running", and the quota counts one retry too many: the safe side of the error.
+next poll takes it over and goes through 2 to 4 again. A start that did happen is then still
+running ("already running") unless it already ended, and the quota counts each attempt: the
+error stays on the side of fewer retries.
 """
 
 from __future__ import annotations
