@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from sync_auditor.model import DEFAULT_ALERT_STATUSES, TERMINAL_STATUSES
+from sync_auditor.policies import DEFAULT_BACKOFF_MINUTES, DEFAULT_MAX_RETRIES_PER_DAY
 from sync_auditor.settings import DEFAULT_MAX_REQUESTS_PER_SECOND
 
 CONTEXT_KEY: Final = "syncAuditor"
@@ -125,8 +126,20 @@ DEFAULT_STUCK_AFTER_MINUTES: Final = 360
 # From one poll interval to a week.
 STUCK_AFTER_MINUTES_RANGE: Final = (5, 7 * 24 * 60)
 EXPECT_SYNC_EVERY_HOURS_RANGE: Final = (1, 90 * 24)
+# Self-healing: a data source that fails transiently more often than hourly needs a person,
+# not more retries.
+MAX_RETRIES_PER_DAY_RANGE: Final = (1, 24)
+# At most 12 h: the poller only retries failures that ended within the last 24 hours
+# (self_healing.RETRY_WINDOW), and the second retry of a day waits twice the backoff.
+BACKOFF_MINUTES_RANGE: Final = (1, 12 * 60)
+SELF_HEALING_KEYS: Final = ("maxRetriesPerDay", "backoffMinutes")
+SELF_HEALING_FORM: Final = (
+    f'{{"maxRetriesPerDay": {"-".join(map(str, MAX_RETRIES_PER_DAY_RANGE))}, '
+    f'"backoffMinutes": {"-".join(map(str, BACKOFF_MINUTES_RANGE))}}} '
+    "(omit the key to leave self-healing off)"
+)
 # Settings an index or application entry may carry for the data sources it audits.
-TARGET_SETTING_KEYS: Final = ("stuckAfterMinutes", "expectSyncEveryHours")
+TARGET_SETTING_KEYS: Final = ("stuckAfterMinutes", "expectSyncEveryHours", "selfHealing")
 
 
 class ConfigError(ValueError):
@@ -139,16 +152,34 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class SelfHealingSettings:
+    """Retry transient failures of a target's data sources (policies.SelfHealing at runtime)."""
+
+    max_retries_per_day: int = DEFAULT_MAX_RETRIES_PER_DAY
+    backoff_minutes: int = DEFAULT_BACKOFF_MINUTES
+
+    def to_json(self) -> dict[str, int]:
+        # Both keys always: TARGETS then states what runs, not what the runtime would assume.
+        return {
+            "maxRetriesPerDay": self.max_retries_per_day,
+            "backoffMinutes": self.backoff_minutes,
+        }
+
+
+@dataclass(frozen=True)
 class TargetSettings:
-    """Per-target watch settings; None means the global default (or, for silence, off)."""
+    """Per-target watch settings; None means the global default (or, for silence and
+    self-healing, off)."""
 
     stuck_after_minutes: int | None = None
     expect_sync_every_hours: int | None = None
+    self_healing: SelfHealingSettings | None = None
 
     def to_json(self) -> dict[str, Any]:
         values = {
             "stuckAfterMinutes": self.stuck_after_minutes,
             "expectSyncEveryHours": self.expect_sync_every_hours,
+            "selfHealing": None if self.self_healing is None else self.self_healing.to_json(),
         }
         return {name: value for name, value in values.items() if value is not None}
 
@@ -217,6 +248,17 @@ class SyncAuditorConfig:
         # "all" and a non-empty target list are both truthy; no targets is an empty tuple.
         sides = (("kendra", self.kendra), ("qbusiness", self.qbusiness))
         return tuple(name for name, targets in sides if targets)
+
+    @property
+    def self_healing_enabled(self) -> bool:
+        """Whether any target entry retries transient failures ("all" carries no settings)."""
+        entries = [
+            target
+            for targets in (self.kendra, self.qbusiness)
+            if not isinstance(targets, str)
+            for target in targets
+        ]
+        return any(target.settings.self_healing is not None for target in entries)
 
     def targets_json(self) -> str:
         """The poller's TARGETS variable: compact JSON, the same shape as the configuration."""
@@ -327,7 +369,38 @@ def _target_settings(problems: _Problems, path: str, item: Mapping[str, Any]) ->
             item["expectSyncEveryHours"],
             *EXPECT_SYNC_EVERY_HOURS_RANGE,
         )
-    return TargetSettings(stuck, expect)
+    healing = None
+    if "selfHealing" in item:
+        healing = _self_healing(problems, f"{path}.selfHealing", item["selfHealing"])
+    return TargetSettings(stuck, expect, healing)
+
+
+def _self_healing(problems: _Problems, path: str, value: Any) -> SelfHealingSettings | None:
+    if not isinstance(value, dict):
+        problems.add(path, value, f"an object {SELF_HEALING_FORM}")
+        return None
+    _check_keys(problems, path, value, SELF_HEALING_KEYS)
+    retries: int | None = DEFAULT_MAX_RETRIES_PER_DAY
+    backoff: int | None = DEFAULT_BACKOFF_MINUTES
+    if "maxRetriesPerDay" in value:
+        retries = _int_in(
+            problems,
+            f"{path}.maxRetriesPerDay",
+            value["maxRetriesPerDay"],
+            *MAX_RETRIES_PER_DAY_RANGE,
+            " (sync starts per data source per UTC day)",
+        )
+    if "backoffMinutes" in value:
+        backoff = _int_in(
+            problems,
+            f"{path}.backoffMinutes",
+            value["backoffMinutes"],
+            *BACKOFF_MINUTES_RANGE,
+            " (minutes from the failure to the first retry; each later retry waits twice as long)",
+        )
+    if retries is None or backoff is None:
+        return None
+    return SelfHealingSettings(retries, backoff)
 
 
 def _kendra_target(problems: _Problems, path: str, item: Mapping[str, Any]) -> KendraTarget | None:

@@ -107,6 +107,20 @@ def variant(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(VARIANT_CONFIG, tmp_path_factory.mktemp("variant"))
 
 
+def healing_config() -> dict[str, Any]:
+    """The cdk.json example with self-healing on for two of its four entries: the Kendra index
+    that lists its data sources (defaults) and the whole Q Business application (wildcards)."""
+    config: dict[str, Any] = copy.deepcopy(cdk_app.cdk_json_context()["syncAuditor"])
+    config["kendra"][0]["selfHealing"] = {}
+    config["qbusiness"][1]["selfHealing"] = {"maxRetriesPerDay": 5, "backoffMinutes": 30}
+    return config
+
+
+@pytest.fixture(scope="session")
+def healing(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(healing_config(), tmp_path_factory.mktemp("healing"))
+
+
 def render(value: Any) -> Any:
     """A CloudFormation value as text: Fn::Join flattened, Ref/GetAtt as <Name> / <Name.Attr>.
 
