@@ -1,4 +1,5 @@
-"""The poller: run on a schedule, page each audited data source's sync jobs into the job table."""
+"""The poller: run on a schedule, page each audited data source's sync jobs into the job table,
+and, for targets with self-healing, start a sync again after a transient failure."""
 
 from __future__ import annotations
 
@@ -42,29 +43,39 @@ def _unique(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _kendra_data_sources(target: KendraTarget, arn: ArnFactory) -> list[str]:
+    """The index and the data sources a Kendra entry audits: the resources of the sync job
+    calls (both are required resource types of List- and StartDataSourceSyncJob)."""
+    index = arn("kendra", f"index/{target.index_id}")
+    if target.data_source_ids is None:
+        return [index, f"{index}/data-source/*"]
+    return [index, *(f"{index}/data-source/{ds}" for ds in target.data_source_ids)]
+
+
 def kendra_statements(
     kendra: tuple[KendraTarget, ...] | Literal["all"], arn: ArnFactory = _arn
 ) -> list[iam.PolicyStatement]:
-    """The Kendra list calls the targets need, on the ARNs they name.
+    """The Kendra calls the targets need, on the ARNs they name.
 
     ListDataSourceSyncJobs requires the index and the data source; ListDataSources the index;
     ListIndices supports no resource type, so it gets "*" and only for "all".
+    StartDataSourceSyncJob (self-healing) only for the entries that enable it.
     """
     sync_jobs: list[str] = []
     list_data_sources: list[str] = []
-    # A string is "all" (config.py admits no other).
+    start_sync: list[str] = []
+    # A string is "all" (config.py admits no other), which cannot enable self-healing.
     if isinstance(kendra, str):
         list_data_sources.append(arn("kendra", "index/*"))
         sync_jobs += [arn("kendra", "index/*"), arn("kendra", "index/*/data-source/*")]
     else:
         for target in kendra:
-            index = arn("kendra", f"index/{target.index_id}")
-            sync_jobs.append(index)
+            resources = _kendra_data_sources(target, arn)
+            sync_jobs += resources
             if target.data_source_ids is None:
-                list_data_sources.append(index)
-                sync_jobs.append(f"{index}/data-source/*")
-            else:
-                sync_jobs += [f"{index}/data-source/{ds}" for ds in target.data_source_ids]
+                list_data_sources.append(arn("kendra", f"index/{target.index_id}"))
+            if target.settings.self_healing is not None:
+                start_sync += resources
     statements = []
     if sync_jobs:
         statements.append(_allow("kendra:ListDataSourceSyncJobs", sync_jobs))
@@ -72,20 +83,37 @@ def kendra_statements(
         statements.append(_allow("kendra:ListDataSources", list_data_sources))
     if kendra == ALL:
         statements.append(_allow("kendra:ListIndices", ["*"]))
+    if start_sync:
+        statements.append(_allow("kendra:StartDataSourceSyncJob", start_sync))
     return statements
+
+
+def _qbusiness_data_sources(target: QBusinessTarget, arn: ArnFactory) -> list[str]:
+    """The application, index(es) and data sources a Q Business entry audits: the resources of
+    the sync job calls (all three are required resource types of List- and
+    StartDataSourceSyncJob)."""
+    app = arn("qbusiness", f"application/{target.application_id}")
+    if target.index_id is None:
+        return [app, f"{app}/index/*", f"{app}/index/*/data-source/*"]
+    index = f"{app}/index/{target.index_id}"
+    if target.data_source_ids is None:
+        return [app, index, f"{index}/data-source/*"]
+    return [app, index, *(f"{index}/data-source/{ds}" for ds in target.data_source_ids)]
 
 
 def qbusiness_statements(
     qbusiness: tuple[QBusinessTarget, ...] | Literal["all"], arn: ArnFactory = _arn
 ) -> list[iam.PolicyStatement]:
-    """The Q Business list calls the targets need, on the ARNs they name.
+    """The Q Business calls the targets need, on the ARNs they name.
 
     ListDataSourceSyncJobs requires application, index and data source; ListDataSources the
     application and index; ListIndices the application; ListApplications no resource ("*").
+    StartDataSourceSyncJob (self-healing) only for the entries that enable it.
     """
     sync_jobs: list[str] = []
     list_data_sources: list[str] = []
     list_indices: list[str] = []
+    start_sync: list[str] = []
     if isinstance(qbusiness, str):
         apps = arn("qbusiness", "application/*")
         list_indices.append(apps)
@@ -93,19 +121,15 @@ def qbusiness_statements(
         sync_jobs += [apps, f"{apps}/index/*", f"{apps}/index/*/data-source/*"]
     else:
         for target in qbusiness:
-            app = arn("qbusiness", f"application/{target.application_id}")
-            if target.index_id is None:
-                list_indices.append(app)
-                list_data_sources += [app, f"{app}/index/*"]
-                sync_jobs += [app, f"{app}/index/*", f"{app}/index/*/data-source/*"]
-                continue
-            index = f"{app}/index/{target.index_id}"
-            sync_jobs += [app, index]
+            resources = _qbusiness_data_sources(target, arn)
+            sync_jobs += resources
             if target.data_source_ids is None:
-                list_data_sources += [app, index]
-                sync_jobs.append(f"{index}/data-source/*")
-            else:
-                sync_jobs += [f"{index}/data-source/{ds}" for ds in target.data_source_ids]
+                # The application and the index(es) whose data sources are discovered.
+                list_data_sources += resources[:2]
+            if target.index_id is None:
+                list_indices.append(resources[0])
+            if target.settings.self_healing is not None:
+                start_sync += resources
     statements = []
     if sync_jobs:
         statements.append(_allow("qbusiness:ListDataSourceSyncJobs", sync_jobs))
@@ -115,6 +139,8 @@ def qbusiness_statements(
         statements.append(_allow("qbusiness:ListIndices", list_indices))
     if qbusiness == ALL:
         statements.append(_allow("qbusiness:ListApplications", ["*"]))
+    if start_sync:
+        statements.append(_allow("qbusiness:StartDataSourceSyncJob", start_sync))
     return statements
 
 

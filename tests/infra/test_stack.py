@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from aws_cdk.assertions import Match
 
 from devkit import tables as local_tables
 from sync_auditor import table_schema as schema
+from sync_auditor.model import DataSourceRef
+from sync_auditor.policies import SelfHealing, policy_for
 from sync_auditor.settings import NotifierSettings, PollerSettings
 from sync_auditor.stream_filter import NOTICE_FILTER_PATTERNS, NOTIFIER_FILTER_PATTERNS
 
@@ -489,7 +492,76 @@ def test_discovery_of_every_index_and_application_adds_only_the_listing_calls(
     }
 
 
+def test_self_healing_entries_may_start_syncs_of_exactly_their_own_data_sources(
+    example: Synth, healing: Synth
+) -> None:
+    # Given self-healing on the Kendra index that lists two data sources and on the whole
+    # Q Business application, and off on the other two entries
+    kendra_index = arn("kendra", f"index/{KENDRA_INDEX}")
+    whole_app = arn("qbusiness", f"application/{QB_WHOLE_APP}")
+
+    # When the poller's role is read
+    grants = policy_grants(healing, healing.stack.poller.auditor.role)
+
+    # Then it may start syncs on those entries' resources, in the shapes the list call uses...
+    assert grants.pop("kendra:StartDataSourceSyncJob") == {
+        kendra_index,
+        *(f"{kendra_index}/data-source/{ds}" for ds in KENDRA_DATA_SOURCES),
+    }
+    assert grants.pop("qbusiness:StartDataSourceSyncJob") == {
+        whole_app,
+        f"{whole_app}/index/*",
+        f"{whole_app}/index/*/data-source/*",
+    }
+    # ...and nothing else changes: the quota counter uses the UpdateItem it already has
+    assert grants == policy_grants(example, example.stack.poller.auditor.role)
+
+
 @pytest.mark.parametrize("synth_name", ["example", "variant"])
+def test_without_self_healing_nothing_may_start_a_sync(
+    request: pytest.FixtureRequest, synth_name: str
+) -> None:
+    synth: Synth = request.getfixturevalue(synth_name)
+
+    assert "StartDataSourceSyncJob" not in json.dumps(synth.template_json)
+
+
+def test_the_notifier_never_starts_a_sync(example: Synth, healing: Synth) -> None:
+    grants = policy_grants(healing, healing.stack.notifier.auditor.role)
+
+    assert not [action for action in grants if "Start" in action]
+    assert grants == policy_grants(example, example.stack.notifier.auditor.role)
+
+
+def test_poller_targets_carry_self_healing_as_the_runtime_reads_it(healing: Synth) -> None:
+    # Given the healing configuration's TARGETS as the poller parses it
+    variables = environment_of(healing, healing.stack.poller.function)
+    targets = PollerSettings.from_env(as_deployed(variables)).targets
+
+    def policy(source: DataSourceRef) -> SelfHealing | None:
+        return policy_for(targets, source, stuck_after_minutes=360).self_healing
+
+    # Then both settings are spelled out, defaults included, only on the entries that set them
+    assert [t.get("selfHealing") for t in targets["kendra"]] == [
+        {"maxRetriesPerDay": 3, "backoffMinutes": 15},
+        None,
+    ]
+    assert [t.get("selfHealing") for t in targets["qbusiness"]] == [
+        None,
+        {"maxRetriesPerDay": 5, "backoffMinutes": 30},
+    ]
+    # And the runtime's policy gives each data source its entry's settings, or none
+    assert policy(DataSourceRef("kendra", KENDRA_INDEX, KENDRA_DATA_SOURCES[1])) == SelfHealing()
+    assert policy(DataSourceRef("kendra", KENDRA_WHOLE_INDEX, "any-source")) is None
+    assert (
+        policy(DataSourceRef("qbusiness", QB_INDEX, QB_DATA_SOURCE, application_id=QB_APP)) is None
+    )
+    assert policy(
+        DataSourceRef("qbusiness", QB_INDEX, QB_DATA_SOURCE, application_id=QB_WHOLE_APP)
+    ) == SelfHealing(max_retries_per_day=5, backoff=timedelta(minutes=30))
+
+
+@pytest.mark.parametrize("synth_name", ["example", "variant", "healing"])
 def test_no_function_may_scan_delete_jobs_or_use_star_where_a_resource_exists(
     request: pytest.FixtureRequest, synth_name: str
 ) -> None:
