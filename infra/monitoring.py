@@ -32,7 +32,15 @@ JOB_FAILURE_ALARMS: Final = ("SyncJobsFailed", "SyncJobsIncomplete")
 # Job alarms per service: failures, and jobs that hang (each also alerted on its own).
 JOB_ALARMS: Final = (*JOB_FAILURE_ALARMS, "SyncJobsStuck", "DataSourcesSilent")
 # One count per alert type other than SYNC_JOB_STATUS (job_metrics.NOTICE_METRICS).
-NOTICE_METRICS: Final = ("SyncJobsStuck", "DataSourcesSilent", "SyncJobsRecovered")
+NOTICE_METRICS: Final = (
+    "SyncJobsStuck",
+    "DataSourcesSilent",
+    "SyncJobsRecovered",
+    "SyncRetriesStarted",
+    "SyncRetriesSkipped",
+)
+# Self-healing's alarm: a failure it could not retry stays a failure someone must look at.
+RETRY_SKIPPED: Final = "SyncRetriesSkipped"
 HEALTH_METRICS: Final = (
     "DataSourcesPolled",
     "PollErrors",
@@ -50,6 +58,9 @@ _FAILURE_WORDS: Final = {
     "SyncJobsIncomplete": "sync jobs ended INCOMPLETE",
     "SyncJobsStuck": "sync jobs open longer than stuckAfterMinutes (STUCK)",
     "DataSourcesSilent": "data sources with no sync started within expectSyncEveryHours",
+    RETRY_SKIPPED: (
+        "failed sync jobs that self-healing could not retry (retry quota reached or start refused)"
+    ),
 }
 
 ALARM_PERIOD: Final = Duration.minutes(5)
@@ -85,6 +96,16 @@ class Monitoring(Construct):
                     self._job_metric(metric_name, service, ALARM_PERIOD),
                     threshold=1,
                     description=f"{service} {_FAILURE_WORDS[metric_name]}",
+                    notify_ok=False,
+                )
+            # Only when some target enables self-healing; a service none of whose targets
+            # does never emits the metric, and missing data does not breach.
+            if config.self_healing_enabled:
+                self._alarm(
+                    f"{service}-{RETRY_SKIPPED}",
+                    self._job_metric(RETRY_SKIPPED, service, ALARM_PERIOD),
+                    threshold=1,
+                    description=f"{service} {_FAILURE_WORDS[RETRY_SKIPPED]}",
                     notify_ok=False,
                 )
             self._alarm(
@@ -217,7 +238,10 @@ class Monitoring(Construct):
         )
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
-                title="Stuck jobs, silent data sources, recoveries (one alert each)",
+                title=(
+                    "Stuck jobs, silent data sources, recoveries, retries started and skipped "
+                    "(one alert each)"
+                ),
                 left=[
                     self._job_metric(m, s, DASHBOARD_PERIOD)
                     for s in services

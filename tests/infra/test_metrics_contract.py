@@ -72,12 +72,14 @@ def runtime_metrics(capsys: pytest.CaptureFixture[str]) -> set[MetricKey]:
     return emitted(capsys.readouterr().out)
 
 
+@pytest.mark.parametrize("synth_name", ["example", "healing"])
 def test_every_alarm_on_a_custom_metric_watches_an_emitted_one(
-    example: Synth, runtime_metrics: set[MetricKey]
+    request: pytest.FixtureRequest, synth_name: str, runtime_metrics: set[MetricKey]
 ) -> None:
+    synth: Synth = request.getfixturevalue(synth_name)
     alarms = [
         a["Properties"]
-        for a in example.resources("AWS::CloudWatch::Alarm").values()
+        for a in synth.resources("AWS::CloudWatch::Alarm").values()
         if not a["Properties"]["Namespace"].startswith("AWS/")
     ]
 

@@ -871,10 +871,43 @@ def test_a_notifier_falling_behind_the_stream_alarms(example: Synth) -> None:
     assert alarm["EvaluationPeriods"] == 2
 
 
+@pytest.mark.parametrize("service", ["kendra", "qbusiness"])
+def test_a_failure_self_healing_could_not_retry_alarms_per_service(
+    healing: Synth, service: str
+) -> None:
+    alarm = alarms_by_name(healing)[f"SyncAuditor-{service}-SyncRetriesSkipped"]
+
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("SyncAuditor", "SyncRetriesSkipped")
+    assert alarm["Dimensions"] == [{"Name": "Service", "Value": service}]
+    assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Sum", 300, 1)
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [{"Ref": healing.logical_id(healing.stack.alerts.topic)}]
+    assert "OKActions" not in alarm
+    assert alarm["AlarmDescription"] == (
+        f"sync-auditor: {service} failed sync jobs that self-healing could not retry "
+        "(retry quota reached or start refused)"
+    )
+
+
+@pytest.mark.parametrize("synth_name", ["example", "variant"])
+def test_without_self_healing_there_is_no_retry_alarm(
+    request: pytest.FixtureRequest, synth_name: str
+) -> None:
+    synth: Synth = request.getfixturevalue(synth_name)
+
+    assert not [name for name in alarms_by_name(synth) if "Retries" in name]
+
+
 def test_alarms_follow_the_configured_namespace_and_services(
-    example: Synth, variant: Synth
+    example: Synth, variant: Synth, healing: Synth
 ) -> None:
     assert len(alarms_by_name(example)) == 2 * 5 + 2 * 2 + 2 + 1
+    assert set(alarms_by_name(healing)) - set(alarms_by_name(example)) == {
+        "SyncAuditor-kendra-SyncRetriesSkipped",
+        "SyncAuditor-qbusiness-SyncRetriesSkipped",
+    }
+    assert set(alarms_by_name(example)) <= set(alarms_by_name(healing))
     for alarm in alarms_by_name(variant).values():
         if alarm["Namespace"].startswith("AWS/"):
             continue
@@ -922,6 +955,24 @@ def test_dashboard_shows_outcomes_durations_and_auditor_health_per_service(examp
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") in {
         line[:3] for line in lines
     }
+
+
+@pytest.mark.parametrize("synth_name", ["example", "healing"])
+def test_dashboard_counts_retries_started_and_skipped_with_the_other_notices(
+    request: pytest.FixtureRequest, synth_name: str
+) -> None:
+    synth: Synth = request.getfixturevalue(synth_name)
+    (notices,) = [
+        w["properties"]
+        for w in dashboard_body(synth)["widgets"]
+        if w["properties"].get("title", "").startswith("Stuck jobs")
+    ]
+    lines = {tuple(p for p in line if isinstance(p, str)) for line in notices["metrics"]}
+
+    assert "retries started and skipped" in notices["title"]
+    for service in ("kendra", "qbusiness"):
+        for metric in ("SyncRetriesStarted", "SyncRetriesSkipped"):
+            assert ("SyncAuditor", metric, "Service", service) in lines
 
 
 def test_dashboard_lists_alerts_and_poll_errors_per_data_source_from_the_logs(
