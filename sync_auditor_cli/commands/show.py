@@ -38,9 +38,22 @@ FIELDS = (
     "errorMessage",
     "dataSourceErrorCode",
     *DOCUMENT_COUNTS,
+    "stuckAt",
+    "retryOf",
+    "selfHealing",
     "firstSeenAt",
     "updatedAt",
     "backfilled",
+)
+# A self-healing decision, as one line in the order it happened.
+SELF_HEALING_ORDER = (
+    "outcome",
+    "retryExecutionId",
+    "errorCode",
+    "attempt",
+    "maxRetriesPerDay",
+    "claimedAt",
+    "decidedAt",
 )
 HISTORY_COLUMNS = (attribute("observedAt"), attribute("status"))
 
@@ -62,6 +75,8 @@ def describe(record: Record) -> str:
         value: Any = record[name]
         if name == "durationSeconds":
             value = f"{value} ({duration(value)})"
+        elif name == "selfHealing" and isinstance(value, dict):
+            value = " ".join(f"{k}={value[k]}" for k in SELF_HEALING_ORDER if k in value)
         lines.append(f"{name.ljust(width)}  {safe_text(value)}")
     history = record.get("statusHistory") or []
     text = "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from sync_auditor_cli.commands.show import describe
 from tests.cli.support import FAILED_RUN, INDEX, TABLE, WEB, run
 
 pytestmark = pytest.mark.usefixtures("recorded")
@@ -96,3 +97,25 @@ def test_a_job_that_is_not_recorded_exits_1(capsys: pytest.CaptureFixture[str]) 
         f"`sync-auditor history {WEB.key}` lists its jobs\n"
     )
     assert (as_json.code, as_json.out) == (1, "null\n")
+
+
+def test_a_self_healing_decision_and_the_retry_it_started_are_shown() -> None:
+    failed = {
+        "executionId": "exec-1",
+        "status": "FAILED",
+        "selfHealing": {
+            "decidedAt": "2026-11-22T02:21:00Z",
+            "claimedAt": "2026-11-22T02:21:00Z",
+            "outcome": "STARTED",
+            "retryExecutionId": "exec-2",
+            "attempt": 1,
+            "maxRetriesPerDay": 3,
+        },
+    }
+    retry = {"executionId": "exec-2", "status": "SYNCING", "retryOf": "exec-1"}
+
+    assert describe(failed).splitlines()[2] == (
+        "selfHealing  outcome=STARTED retryExecutionId=exec-2 attempt=1 maxRetriesPerDay=3 "
+        "claimedAt=2026-11-22T02:21:00Z decidedAt=2026-11-22T02:21:00Z"
+    )
+    assert describe(retry).splitlines()[2] == "retryOf      exec-1"
