@@ -144,12 +144,14 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
 
     def tick4(lb: Loopback) -> None:
         sim = lb.simulator
+        # InternalError on an application with selfHealing: past its one-minute backoff, so
+        # this tick also starts a new sync.
         sim.put_job(
             Q + QB_SHAREPOINT,
             "sp-run-1",
             "FAILED",
             now - timedelta(minutes=20),
-            now,
+            now - timedelta(minutes=2),
             error_code="InternalError",
             error_message="Access token for the SharePoint site expired",
             data_source_error_code="SHAREPOINT_AUTH_EXPIRED",
@@ -159,6 +161,22 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
         sim.delete_data_source(Q + QB_RETIRED)  # found by discovery: it simply drops out
         sim.throttle_next(3)
 
+    def tick5(lb: Loopback) -> None:
+        sim = lb.simulator
+        (retry,) = [r for r in lb.job_records() if r.get("retryOf") == "sp-run-1"]
+        (started,) = [
+            j for j in sim.jobs(Q + QB_SHAREPOINT) if j["executionId"] == retry["executionId"]
+        ]
+        start = datetime.fromisoformat(started["startTime"].replace("Z", "+00:00"))
+        sim.put_job(
+            Q + QB_SHAREPOINT,
+            retry["executionId"],
+            "SUCCEEDED",
+            start,
+            start + timedelta(seconds=30),
+            metrics={"documentsScanned": "950", "documentsModified": "50", "documentsFailed": "0"},
+        )
+
     return [
         ("first deploy: backfill 30 days of history (no alerts for old jobs)", None),
         (
@@ -166,7 +184,12 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
             tick2,
         ),
         ("quiet tick: nothing changed", tick3),
-        ("SharePoint fails; a data source was deleted; the API throttles three calls", tick4),
+        (
+            "SharePoint fails (InternalError) and self-healing starts it again; a data source "
+            "was deleted; the API throttles three calls",
+            tick4,
+        ),
+        ("the retried SharePoint sync succeeds: the failure has healed", tick5),
     ]
 
 
@@ -228,7 +251,7 @@ def main() -> int:
                 "kendra": [
                     {"indexId": KENDRA_INDEX, "dataSourceIds": [ds for ds, _ in KENDRA_SOURCES]}
                 ],
-                "qbusiness": [{"applicationId": QB_APP}],
+                "qbusiness": [{"applicationId": QB_APP, "selfHealing": {"backoffMinutes": 1}}],
             },
             LOOKBACK_DAYS=30,
         )
@@ -291,8 +314,12 @@ def _print_history(lb: Loopback) -> None:
         label = f"{r['service']}:{r.get('dataSourceName') or source}"
         history = " > ".join(h["status"] for h in r.get("statusHistory", []))
         flags = "backfilled" if r.get("backfilled") else history
+        if r.get("selfHealing"):
+            flags += f" (self-healing: {r['selfHealing'].get('outcome')})"
+        if r.get("retryOf"):
+            flags += f" (retry of {r['retryOf']})"
         print(
-            f"  {label:48} {r['executionId']:12} {r['status']:17} {r.get('startTime', '-'):21} "
+            f"  {label:48} {r['executionId'][:12]:12} {r['status']:17} {r.get('startTime', '-'):21} "
             f"{r.get('documentsFailed', '-')!s:>11} {flags}"
         )
 
@@ -300,7 +327,8 @@ def _print_history(lb: Loopback) -> None:
 def _print_alerts(lb: Loopback) -> None:
     published = lb.published()
     print(
-        f"\n== alerts as subscribers receive them ({len(published)} published, one per change into FAILED/INCOMPLETE)"
+        f"\n== alerts as subscribers receive them ({len(published)} published: one per change "
+        "into FAILED/INCOMPLETE, and one per self-healing decision and recovery)"
     )
     for number, alert in enumerate(published, start=1):
         bodies = json.loads(alert["message"])

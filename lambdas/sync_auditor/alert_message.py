@@ -211,7 +211,7 @@ def email_text(alert: Alert) -> str:
         )
     lines += [
         f"Execution id:     {_line(alert.execution_id, NAME_LIMIT)}",
-        f"Status:           {status} (previous: {_previous(alert)})",
+        f"Status:           {status}{_previous(alert)}",
         f"Started:          {_or_unknown(alert.start_time)}",
         f"Ended:            {_or_unknown(alert.end_time)}",
         f"Duration:         {_duration(alert.duration_seconds)}",
@@ -245,7 +245,7 @@ def chatbot_payload(alert: Alert) -> dict[str, Any]:
         )
     lines += [
         f"*Execution:* {_chat_code(alert.execution_id, NAME_LIMIT)}",
-        f"*Status:* {status} (previous: {_slack_escape(_previous(alert))})",
+        f"*Status:* {status}{_slack_escape(_previous(alert))}",
         f"*Started:* {_slack_escape(_or_unknown(alert.start_time))}"
         f"   *Ended:* {_slack_escape(_or_unknown(alert.end_time))}"
         f"   *Duration:* {_duration(alert.duration_seconds)}",
@@ -388,7 +388,10 @@ def _indented(text: str) -> str:
 
 
 def _previous(alert: Alert) -> str:
-    return _line(alert.previous_status, CODE_LIMIT) if alert.previous_status else "none, first seen"
+    """What the status changed from; a notice about a job that did not change says nothing."""
+    if alert.previous_status:
+        return f" (previous: {_line(alert.previous_status, CODE_LIMIT)})"
+    return " (previous: none, first seen)" if alert.alert_type == ALERT_TYPE else ""
 
 
 def _labelled(name: str | None, identifier: str) -> str:

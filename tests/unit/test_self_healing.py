@@ -3,6 +3,7 @@ on the failed job's record and announced once."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -405,6 +406,8 @@ def test_each_decision_is_announced_once_with_its_own_alert_type(
     assert message.subject == f"Amazon Kendra sync {headline}: Public docs crawler"
     (body,) = sns.alert_bodies
     assert phrase in body["notes"][0] and "InternalError" in body["notes"][0]
+    # The job did not change status: the text says what it is, not what it came from
+    assert "Status:           FAILED\n" in json.loads(message.message)["email"]
     metric = {
         "SYNC_RETRY_STARTED": "SyncRetriesStarted",
         "SYNC_RETRY_SKIPPED": "SyncRetriesSkipped",
