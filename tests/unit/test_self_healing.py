@@ -137,10 +137,13 @@ class World:
             healer=healer,
         ).run([KENDRA_SOURCE])
 
-    def fail(self, execution_id: str = "exec-1", start: str = "2026-11-22T10:00:00Z") -> None:
-        self.api.put(
-            job("FAILED", execution_id, start=start, end=FAILED_AT, error_code="InternalError")
-        )
+    def fail(
+        self,
+        execution_id: str = "exec-1",
+        start: str = "2026-11-22T10:00:00Z",
+        end: str = FAILED_AT,
+    ) -> None:
+        self.api.put(job("FAILED", execution_id, start=start, end=end, error_code="InternalError"))
 
     def record(self, execution_id: str = "exec-1") -> dict[str, Any]:
         return self.store.records[(KENDRA_SOURCE.key, execution_id)]
@@ -197,15 +200,7 @@ def test_a_data_source_at_its_daily_quota_is_not_retried_and_says_so() -> None:
     world.fail()
     world.tick(at(10, 40))
     # When the retry fails the same way
-    world.api.put(
-        job(
-            "FAILED",
-            "retry-1",
-            start="2026-11-22T10:40:00Z",
-            end="2026-11-22T11:00:00Z",
-            error_code="InternalError",
-        )
-    )
+    world.fail("retry-1", start="2026-11-22T10:40:00Z", end="2026-11-22T11:00:00Z")
     world.tick(at(11, 5))
 
     # Then it is decided at once, without waiting for a backoff, and nothing more is started
@@ -220,15 +215,7 @@ def test_the_second_retry_of_a_day_waits_twice_as_long() -> None:
     world = World()
     world.fail()
     world.tick(at(10, 40))
-    world.api.put(
-        job(
-            "FAILED",
-            "retry-1",
-            start="2026-11-22T10:40:00Z",
-            end="2026-11-22T11:00:00Z",
-            error_code="InternalError",
-        )
-    )
+    world.fail("retry-1", start="2026-11-22T10:40:00Z", end="2026-11-22T11:00:00Z")
 
     world.tick(at(11, 20))  # 20 minutes after: past one backoff, not two
     assert len(world.api.started) == 1
