@@ -211,7 +211,7 @@ def _retry_alert(
 ) -> alert_message.Alert | None:
     """The announcement of a self-healing decision this write recorded, else None."""
     state = new.get(self_healing.RECORD_ATTRIBUTE) or {}
-    alert_type = self_healing.ANNOUNCED_OUTCOMES.get(state.get("outcome"))
+    alert_type = self_healing.ANNOUNCED_OUTCOMES.get(str(state.get("outcome")))
     if alert_type is None or (old.get(self_healing.RECORD_ATTRIBUTE) or {}).get("outcome"):
         return None
     _check_identity(new)
