@@ -1,9 +1,9 @@
 """From one job-table stream record to its actions: its alerts, and the job's metrics.
 
 A record acts only when it carries a change INTO a status (no old image, or an old image with
-another status), a job newly marked stuck, or a self-healing decision newly recorded. Backfilled history, removals and writes that
-changed nothing of that kind do nothing, so the first deploy floods no one and progress
-updates of a running job cost nothing.
+another status), a job newly marked stuck, or a self-healing decision newly recorded.
+Backfilled history, removals and writes that changed nothing of that kind do nothing, so the
+first deploy floods no one and progress updates of a running job cost nothing.
 
 Each alert of a record runs once on its own key (the record's eventID, plus the alert type for
 the notices), so a record retried after one of its alerts went out sends only the others.
