@@ -221,16 +221,19 @@ def _retry_alert(
 
 def _retry_note(job: Mapping[str, Any], state: Mapping[str, Any]) -> str:
     outcome, error = state["outcome"], job.get("errorCode")
-    today = f"retry {state.get('attempt')} of {state.get('maxRetriesPerDay')} today"
+    # A decision recovered from a poll that died after starting the retry has no number.
+    today = ""
+    if "attempt" in state:
+        today = f" (retry {state['attempt']} of {state.get('maxRetriesPerDay')} today)"
     if outcome == self_healing.STARTED:
         return (
             f"This job FAILED with {error}, a transient cause. Self-healing started a new sync, "
-            f"job {state.get('retryExecutionId')} ({today})."
+            f"job {state.get('retryExecutionId')}{today}."
         )
     if outcome == self_healing.ALREADY_RUNNING:
         return (
             f"This job FAILED with {error}, a transient cause. Self-healing found a sync of this "
-            f"data source already running, so it started none ({today})."
+            f"data source already running, so it started none{today}."
         )
     if outcome == self_healing.QUOTA_REACHED:
         return (

@@ -12,9 +12,9 @@ it once), and of overlapping polls only the one whose claim commits acts:
 4. outcome: `selfHealing.outcome` and what went with it, written on the record.
 
 A poll that dies between 1 and 4 leaves a claim without an outcome; after CLAIM_TIMEOUT the
-next poll takes it over and goes through 2 to 4 again. A start that did happen is then still
-running ("already running") unless it already ended, and the quota counts each attempt: the
-error stays on the side of fewer retries.
+next poll takes it over. If the dead poll's start went through, its retry job's record
+(`retryOf`) says so and becomes the outcome; otherwise 2 to 4 run again, and the quota counts
+each attempt: the error stays on the side of fewer retries.
 """
 
 from __future__ import annotations
@@ -110,6 +110,18 @@ def _superseded(record: Mapping[str, Any], records: Iterable[Mapping[str, Any]])
     )
 
 
+def _started_retry(record: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> str | None:
+    """The job a poll started for this failure before it died without recording so."""
+    return next(
+        (
+            str(other["executionId"])
+            for other in records
+            if other.get("retryOf") == record.get("executionId")
+        ),
+        None,
+    )
+
+
 class Healer:
     """Decides, per data source and poll, the retries of its transiently failed jobs."""
 
@@ -159,10 +171,16 @@ class Healer:
     ) -> bool:
         """True when the job's outcome is recorded; False when it is still waiting."""
         stamp = iso_utc(now)
-        if _superseded(record, records):
-            return self._record_outcome(record, {"outcome": SUPERSEDED, "decidedAt": stamp})
+        # A poll that holds the claim is acting now; even what it started is its to record.
         if _claimed_by_another(record, now):
             return False
+        retry = _started_retry(record, records)
+        if retry is not None:
+            outcome = {"outcome": STARTED, "retryExecutionId": retry}
+            outcome |= {"maxRetriesPerDay": healing.max_retries_per_day, "decidedAt": stamp}
+            return self._record_outcome(record, outcome)
+        if _superseded(record, records):
+            return self._record_outcome(record, {"outcome": SUPERSEDED, "decidedAt": stamp})
         day = now.date().isoformat()
         used = self.quota.used(source.key, day)
         failed = failed_at(record)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from sync_auditor.cursor import Cursor
 from sync_auditor.policies import SelfHealing, SourcePolicy, policy_for
@@ -439,3 +440,55 @@ def test_q_business_decisions_are_announced_too() -> None:
     ((_, message),) = sns.published
     assert message.attributes["alertType"] == "SYNC_RETRY_STARTED"
     assert message.subject == "Amazon Q Business sync RETRY STARTED: HR wiki"
+
+
+class OutcomeWriteFails(FakeJobStore):
+    """The table refuses the first write of a decided outcome (the poll then dies with it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refusals = 1
+
+    def put_if_revision(self, record: dict[str, Any], expected_revision: int | None) -> bool:
+        if (record.get("selfHealing") or {}).get("outcome") and self.refusals:
+            self.refusals -= 1
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "Put")
+        return super().put_if_revision(record, expected_revision)
+
+
+def test_a_poll_that_started_the_retry_but_could_not_record_it_is_taken_over_without_a_second_start() -> (
+    None
+):
+    # Given a poll that claims the failure and starts the retry, then cannot write the outcome
+    world = World()
+    world.store = OutcomeWriteFails()
+    world.api.jobs.clear()
+    world.api.put(job("SYNCING"))
+    world.cursors = FakeCursorStore()
+    world.tick(at(10, 5))
+    world.fail()
+    world.tick(at(10, 36))
+    assert world.api.started == [KENDRA_SOURCE]
+    assert "outcome" not in world.record()["selfHealing"]
+
+    # When the next polls come, inside and then past the claim's timeout
+    world.tick(at(10, 41))
+    assert "outcome" not in world.record()["selfHealing"]
+    world.tick(at(10, 47))
+
+    # Then the decision is recovered from the retry job's link, and nothing more was started
+    healing = world.record()["selfHealing"]
+    assert (healing["outcome"], healing["retryExecutionId"]) == ("STARTED", "retry-1")
+    assert world.api.started == [KENDRA_SOURCE]
+    assert world.quota.counts == {(KENDRA_SOURCE.key, "2026-11-22"): 1}
+
+
+def test_a_recovered_decision_is_announced_without_a_retry_number() -> None:
+    sns = Recorder()
+    claimed = kendra_job(selfHealing={"claimedAt": "2026-11-22T11:20:00Z"}, revision=3)
+    state = decided("STARTED", retryExecutionId="exec-9")
+
+    sns.process(modify(claimed, kendra_job(selfHealing=state, revision=4)))
+
+    (body,) = sns.alert_bodies
+    assert body["notes"][0].endswith("Self-healing started a new sync, job exec-9.")
