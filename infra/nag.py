@@ -78,14 +78,18 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
         f"{XRAY_REASON}; neither does dynamodb:ListStreams, which the stream event source needs",
     )
     for group in service_log_groups(config, lambda name: nag_arn("logs", f"log-group:{name}")):
-        if "*" in group:
-            acknowledge(
-                notifier_policy,
-                f"AwsSolutions-IAM5[Resource::{group}]",
+        if group.endswith("/*"):
+            reason = (
                 'the service is audited as "all": its indexes / applications are discovered at '
                 "poll time, so the failure-reason read (logs:FilterLogEvents) gets the "
-                "service's own log group prefix and nothing else",
+                "service's own log group prefix and nothing else"
             )
+        else:
+            reason = (
+                "logs:FilterLogEvents authorizes a log group as log-group:<name>:*; the "
+                "wildcard is that one named group's log streams, nothing else"
+            )
+        acknowledge(notifier_policy, f"AwsSolutions-IAM5[Resource::{group}]", reason)
     function_id = Stack.of(poller.function).get_logical_id(poller.function.node.default_child)  # type: ignore[arg-type]
     acknowledge(
         poller.schedule_role,

@@ -43,20 +43,23 @@ def log_group_arn(name: str) -> str:
 def service_log_groups(
     config: SyncAuditorConfig, arn: Callable[[str], str] = log_group_arn
 ) -> list[str]:
-    """The log groups Kendra and Q Business write the audited jobs' logs to.
+    """The log groups Kendra and Q Business write the audited jobs' logs to, as FilterLogEvents
+    authorizes them.
 
     An index's group is /aws/kendra/<indexId>, an application's /aws/qbusiness/<applicationId>;
-    "all" names no ids at synth, so it gets the service's prefix.
+    "all" names no ids at synth, so it gets the service's prefix. IAM matches a log group as
+    `log-group:<name>:*` (the form DescribeLogGroups reports); a grant on the bare name does
+    not authorize FilterLogEvents, hence the `:*` on each named group.
     """
     groups: list[str] = []
     if config.kendra == ALL:
         groups.append(arn("/aws/kendra/*"))
     else:
-        groups += [arn(f"/aws/kendra/{t.index_id}") for t in config.kendra]
+        groups += [arn(f"/aws/kendra/{t.index_id}:*") for t in config.kendra]
     if config.qbusiness == ALL:
         groups.append(arn("/aws/qbusiness/*"))
     else:
-        groups += [arn(f"/aws/qbusiness/{t.application_id}") for t in config.qbusiness]
+        groups += [arn(f"/aws/qbusiness/{t.application_id}:*") for t in config.qbusiness]
     return list(dict.fromkeys(groups))
 
 

@@ -60,6 +60,19 @@ def test_each_acknowledgment_is_one_specific_finding_on_one_construct(example: S
         (poller_policy, f"AwsSolutions-IAM5[Resource::{whole_app}]"),
         (poller_policy, f"AwsSolutions-IAM5[Resource::{whole_app}/data-source/*]"),
         ("/SyncAuditor/Notify/Notifier/Role/DefaultPolicy", "AwsSolutions-IAM5[Resource::*]"),
+        # FilterLogEvents on each audited index's / application's own log group
+        *(
+            (
+                "/SyncAuditor/Notify/Notifier/Role/DefaultPolicy",
+                f"AwsSolutions-IAM5[Resource::{arn('logs', f'log-group:/aws/{group}:*')}]",
+            )
+            for group in (
+                "kendra/0b1c2d3e-4f50-4a61-8b72-9c83d4e5f607",
+                "kendra/5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f",
+                "qbusiness/3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+                "qbusiness/2f3e4d5c-6b7a-4998-8877-665544332211",
+            )
+        ),
     }
     reasons = list(found.values())
     assert all(len(reason) >= 60 for reason in reasons)

@@ -656,12 +656,13 @@ def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(examp
         "dynamodb:UpdateItem": {state, jobs},
         "dynamodb:DeleteItem": {state},
         "dynamodb:Query": {f"{jobs}/index/byDataSource"},
-        # Failure reasons: the audited indexes' and applications' log groups, by name
+        # Failure reasons: the audited indexes' and applications' log groups, by name, in
+        # the form IAM matches a log group in (log-group:<name>:*)
         "logs:FilterLogEvents": {
-            arn("logs", f"log-group:/aws/kendra/{index}")
+            arn("logs", f"log-group:/aws/kendra/{index}:*")
             for index in (KENDRA_INDEX, KENDRA_WHOLE_INDEX)
         }
-        | {arn("logs", f"log-group:/aws/qbusiness/{app}") for app in (QB_APP, QB_WHOLE_APP)},
+        | {arn("logs", f"log-group:/aws/qbusiness/{app}:*") for app in (QB_APP, QB_WHOLE_APP)},
         "dynamodb:DescribeStream": {stream, state_stream},
         "dynamodb:GetRecords": {stream, state_stream},
         "dynamodb:GetShardIterator": {stream, state_stream},
