@@ -3,6 +3,7 @@ a naive baseline, for 10, 100 and 1,000 data sources with 10, 100 and 1,000 jobs
 each; a tick under a simulated request quota; the poller's cold start, memory and asset.
 
     make bench                      # the full run (about 7 minutes on 2 cores)
+    python -m bench.healing         # self-healing's cost alone (part of both runs)
     python -m bench.run --quick     # 10 and 100 only (about 1.5 minutes)
 
 Prints markdown tables with the date and machine (bench/RESULTS.md holds a measured run).
@@ -31,7 +32,7 @@ if str(ROOT / "lambdas") not in sys.path:  # the same import path as Lambda and 
 os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from bench import footprint  # noqa: E402
+from bench import footprint, healing  # noqa: E402
 from bench.baseline import BaselineTick, naive_tick  # noqa: E402
 from bench.fleet import SEEDED_PER_SOURCE, Fleet  # noqa: E402
 from devkit.loopback import Loopback, loopback  # noqa: E402
@@ -389,6 +390,16 @@ def report(
         )
 
 
+def prepare() -> None:
+    """Inside a loopback: quiet logs (they would drown the figures) and unpaced clients with
+    the functions' retry policy."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logger.setLevel("ERROR")
+    settings = PollerSettings.from_env({**os.environ, "TARGETS": "{}"})
+    clients.configure(settings.retry_mode, settings.max_attempts)
+    clients.pace(None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 and 100 only (about 1.5 minutes)")
@@ -397,16 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (10, 100) if args.quick else (10, 100, 1000)
     started, t0 = datetime.now(UTC), time.perf_counter()
 
-    # The benchmark reads figures; the functions' and moto's logs would drown them.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    logger.setLevel("ERROR")
     results: list[FleetResult] = []
     memory: dict[str, Any] = {}
     with loopback() as lb:
+        prepare()
         create_job_table(lb.client("dynamodb"), BASELINE_TABLE)
-        settings = PollerSettings.from_env({**os.environ, "TARGETS": "{}"})
-        clients.configure(settings.retry_mode, settings.max_attempts)
-        clients.pace(None)
         label = 0
         for sources in sizes:
             for history in sizes:
@@ -420,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
         quota_sources = 100 if args.quick else 1000
         print(f"measuring a quota tick of {quota_sources} data sources", file=sys.stderr)
         quota = quota_ticks(lb, label + 1, quota_sources, compare_unpaced=not args.quick)
+        print("measuring self-healing's cost on 100 data sources", file=sys.stderr)
+        clients.pace(None)
+        healing_runs = healing.measure(lb, label + 2, 100)
     print("measuring cold start and the asset", file=sys.stderr)
     cold = footprint.cold_start(3 if args.quick else 7)
     try:
@@ -428,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"asset size not measured: {error}", file=sys.stderr)
         asset = None
     lines = list(report(results, quota, cold, memory, asset, started, time.perf_counter() - t0))
+    lines += ["", *healing.report(healing_runs, 100)]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output:

@@ -122,6 +122,10 @@ def _started_retry(record: Mapping[str, Any], records: Iterable[Mapping[str, Any
     )
 
 
+def _decision(outcome: dict[str, Any], healing: SelfHealing, stamp: str) -> dict[str, Any]:
+    return {**outcome, "maxRetriesPerDay": healing.max_retries_per_day, "decidedAt": stamp}
+
+
 class Healer:
     """Decides, per data source and poll, the retries of its transiently failed jobs."""
 
@@ -176,9 +180,8 @@ class Healer:
             return False
         retry = _started_retry(record, records)
         if retry is not None:
-            outcome = {"outcome": STARTED, "retryExecutionId": retry}
-            outcome |= {"maxRetriesPerDay": healing.max_retries_per_day, "decidedAt": stamp}
-            return self._record_outcome(record, outcome)
+            started = {"outcome": STARTED, "retryExecutionId": retry}
+            return self._record_outcome(record, _decision(started, healing, stamp))
         if _superseded(record, records):
             return self._record_outcome(record, {"outcome": SUPERSEDED, "decidedAt": stamp})
         day = now.date().isoformat()
@@ -196,10 +199,11 @@ class Healer:
             else self.quota.take(source.key, day, healing.max_retries_per_day, stamp)
         )
         if count is None:
-            outcome: dict[str, Any] = {"outcome": QUOTA_REACHED}
+            outcome = _decision({"outcome": QUOTA_REACHED}, healing, stamp)
         else:
-            outcome = {**self._start(source, record, stamp), "attempt": count}
-        outcome |= {"maxRetriesPerDay": healing.max_retries_per_day, "decidedAt": stamp}
+            outcome = _decision(
+                {**self._start(source, record, stamp), "attempt": count}, healing, stamp
+            )
         logger.info(
             "self-healing decided",
             extra={

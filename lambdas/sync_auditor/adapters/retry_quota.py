@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import clients
+from sync_auditor.adapters.usage import CapacityMeter
 from sync_auditor.model import parse_iso_utc
 
 _PREFIX = "retries#"
@@ -26,6 +27,7 @@ class StateTableRetryQuota:
     def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
         self.table_name = table_name
         self._client = client
+        self.capacity = CapacityMeter()
 
     def used(self, data_source_key: str, day: str) -> int:
         """Retries the data source had on `day` so far."""
@@ -33,7 +35,9 @@ class StateTableRetryQuota:
             TableName=self.table_name,
             Key={schema.STATE_KEY: {"S": quota_id(data_source_key, day)}},
             ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
         )
+        self.capacity.read(response.get("ConsumedCapacity"))
         return int(response.get("Item", {}).get("count", {}).get("N", "0"))
 
     def take(self, data_source_key: str, day: str, limit: int, now: str) -> int | None:
@@ -60,9 +64,13 @@ class StateTableRetryQuota:
                     ":now": {"S": now},
                 },
                 ReturnValues="UPDATED_NEW",
+                ReturnConsumedCapacity="TOTAL",
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                # A failed condition still consumes a write unit.
+                self.capacity.write(error.response.get("ConsumedCapacity"), extra=1)
                 return None
             raise
+        self.capacity.write(response.get("ConsumedCapacity"))
         return int(response["Attributes"]["count"]["N"])

@@ -64,15 +64,17 @@ def run(
         )
 
     healer = None
+    quota = None
     if notices is None and jobs is None and cursors is None:
         # Only with the real stores: a caller that injects its own (the CLI's audit) writes no
         # notice and starts no sync.
         notices = SilenceNotices(settings.job_table, settings.state_table)
         jobs = JobTable(settings.job_table)
+        quota = StateTableRetryQuota(settings.state_table)
         healer = Healer(
             starters={"kendra": kendra, "qbusiness": qbusiness},
             jobs=jobs,
-            quota=StateTableRetryQuota(settings.state_table),
+            quota=quota,
             error_code_of=error_code_of,
             retention_days=settings.retention_days,
         )
@@ -107,8 +109,9 @@ def run(
         s: sum(1 for e in discovery.errors if e.service == s) for s in SERVICES
     }
     summary = _summary(report, api_calls, discovery_errors)
-    summary["readUnits"] = jobs.capacity.read_units + cursors.capacity.read_units
-    summary["writeUnits"] = jobs.capacity.write_units + cursors.capacity.write_units
+    meters = [jobs.capacity, cursors.capacity] + ([quota.capacity] if quota else [])
+    summary["readUnits"] = sum(meter.read_units for meter in meters)
+    summary["writeUnits"] = sum(meter.write_units for meter in meters)
     return summary
 
 
