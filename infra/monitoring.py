@@ -87,25 +87,18 @@ class Monitoring(Construct):
         self._prefix = Stack.of(self).stack_name
         self._action = actions.SnsAction(alerts.topic)
 
+        # The retry alarm only when some target enables self-healing; a service none of whose
+        # targets does never emits the metric, and missing data does not breach.
+        job_alarms = (*JOB_ALARMS, *((RETRY_SKIPPED,) if config.self_healing_enabled else ()))
         for service in config.services:
             # Each failed job also gets its own alert from the notifier; the alarm is the
             # aggregate state. No OK action: "no failure this period" is not news.
-            for metric_name in JOB_ALARMS:
+            for metric_name in job_alarms:
                 self._alarm(
                     f"{service}-{metric_name}",
                     self._job_metric(metric_name, service, ALARM_PERIOD),
                     threshold=1,
                     description=f"{service} {_FAILURE_WORDS[metric_name]}",
-                    notify_ok=False,
-                )
-            # Only when some target enables self-healing; a service none of whose targets
-            # does never emits the metric, and missing data does not breach.
-            if config.self_healing_enabled:
-                self._alarm(
-                    f"{service}-{RETRY_SKIPPED}",
-                    self._job_metric(RETRY_SKIPPED, service, ALARM_PERIOD),
-                    threshold=1,
-                    description=f"{service} {_FAILURE_WORDS[RETRY_SKIPPED]}",
                     notify_ok=False,
                 )
             self._alarm(
