@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +15,10 @@ from devkit.loopback import JOB_TABLE, STATE_TABLE, Loopback, loopback
 from sync_auditor.model import iso_utc
 from tests.cli.support import Result, run
 
-INDEX = "5f3c2a10-8d4e-4b6a-9c1e-0a1b2c3d4e5f"
-APP = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
-QB_INDEX = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e"
-QB_DS = "c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f"
-KENDRA_KEY = f"kendra#{INDEX}#web"
-QB_KEY = f"qbusiness#{APP}#{QB_INDEX}#{QB_DS}"
-# The poller stamps records with the wall clock, so the jobs are placed relative to it.
-NOW = datetime.now(UTC).replace(microsecond=0)
+# The loopback's scripted data sources; NOW is the wall clock the poller stamps records with,
+# so the jobs are placed relative to it.
+from tests.integration.support import APP, INDEX, KENDRA_KEY, NOW, QB_DS, QB_INDEX, QB_KEY
+
 TABLES = ("--table", JOB_TABLE, "--state-table", STATE_TABLE)
 
 
