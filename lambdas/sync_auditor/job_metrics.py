@@ -28,6 +28,11 @@ DOCUMENT_METRICS = {name: name[0].upper() + name[1:] for name in DOCUMENT_COUNTS
 DURATION_METRIC = "SyncDurationSeconds"
 ALERTS_PUBLISHED = "AlertsPublished"
 RECORDS_FAILED = "RecordsFailed"
+# The poller's heartbeat: 1 per completed tick, per audited service (alarmed on missing data).
+TICKS_COMPLETED = "TicksCompleted"
+# The notifier's outbox sweep, per audited service, every sweep (0 when nothing is pending).
+ALERTS_PENDING = "AlertsPending"
+OLDEST_PENDING_ALERT = "OldestPendingAlertSeconds"
 # One count per alert of the other types (alert_message.ALERT_TYPES), dimension {Service}.
 NOTICE_METRICS = {
     "SYNC_STUCK": "SyncJobsStuck",

@@ -11,8 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES
+from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES, SERVICES
 from sync_auditor.policies import DEFAULT_STUCK_AFTER_MINUTES
+
+
+# What the outbox sweep's schedule sends the notifier (instead of stream records).
+DELIVER_PENDING_EVENT: dict[str, str] = {"action": "deliverPendingAlerts"}
 
 
 class SettingsError(ValueError):
@@ -55,6 +59,19 @@ def _retry_mode(env: Mapping[str, str]) -> str:
             f"environment variable RETRY_MODE={mode!r} must be 'standard' or 'adaptive'"
         )
     return mode
+
+
+def _services(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("AUDITED_SERVICES", "").strip()
+    if not raw:
+        return SERVICES
+    services = tuple(s.strip() for s in raw.split(",") if s.strip())
+    unknown = sorted(set(services) - set(SERVICES))
+    if unknown:
+        raise SettingsError(
+            f"environment variable AUDITED_SERVICES has {unknown}; allowed: {list(SERVICES)}"
+        )
+    return services
 
 
 # Requests per second per service (Kendra, Q Business) the poller allows itself unless told
@@ -122,6 +139,9 @@ class NotifierSettings:
     recovery_notices: bool = True
     retry_mode: str = "standard"
     max_attempts: int = 5
+    # The services the stack audits: the outbox sweep reports pending alerts for each, every
+    # sweep (zero included), so its alarm can treat missing data as a sweep that stopped.
+    audited_services: tuple[str, ...] = SERVICES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -147,4 +167,5 @@ class NotifierSettings:
             recovery_notices=_bool(env, "RECOVERY_NOTICES", True),
             retry_mode=_retry_mode(env),
             max_attempts=_int(env, "MAX_ATTEMPTS", 5, minimum=1),
+            audited_services=_services(env),
         )

@@ -16,3 +16,11 @@ EXPIRES_AT = "expiresAt"
 # The state table holds poll cursors and the notifier's idempotency records.
 STATE_KEY = "id"
 STATE_TTL = "expiration"
+
+# The alert outbox, in the state table: one item per alert (`outbox#<alert id>`). An alert whose
+# publish has not succeeded carries PENDING_ALERT; the sparse index on it (sort key CREATED_AT,
+# oldest first) is how the notifier's sweep finds what is still to deliver.
+OUTBOX_PREFIX = "outbox#"
+PENDING_ALERTS_INDEX = "pendingAlerts"
+PENDING_ALERT = "pendingAlert"
+CREATED_AT = "createdAt"
