@@ -14,7 +14,6 @@ from typing import Any
 from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES, SERVICES
 from sync_auditor.policies import DEFAULT_STUCK_AFTER_MINUTES
 
-
 # What the outbox sweep's schedule sends the notifier (instead of stream records).
 DELIVER_PENDING_EVENT: dict[str, str] = {"action": "deliverPendingAlerts"}
 
