@@ -184,14 +184,29 @@ def _node_lister(
 # -- sync jobs -------------------------------------------------------------------------------
 
 
-def _in_window(job: Job, since: float | None, until: float | None, status: str | None) -> bool:
-    if status is not None and job.status != status:
-        return False
-    if since is None and until is None:
-        return True
-    if job.start is None:
-        return False
-    return (since is None or job.start >= since) and (until is None or job.start <= until)
+@dataclass(frozen=True)
+class JobFilter:
+    """What a ListDataSourceSyncJobs request selects; None bounds select everything."""
+
+    started_from: float | None = None
+    started_until: float | None = None
+    # Q Business's `endTime` is documented only as "the end time of the data source connector
+    # sync": the simulator takes the reading that hurts a client most, a bound on when a job
+    # ended, so open jobs (no end yet) drop out, and a client that relies on it is caught.
+    ended_until: float | None = None
+    status: str | None = None
+
+    def admits(self, job: Job) -> bool:
+        if self.status is not None and job.status != self.status:
+            return False
+        if self.started_from is not None or self.started_until is not None:
+            if job.start is None:
+                return False
+            if self.started_from is not None and job.start < self.started_from:
+                return False
+            if self.started_until is not None and job.start > self.started_until:
+                return False
+        return self.ended_until is None or (job.end is not None and job.end <= self.ended_until)
 
 
 def _list_jobs(
@@ -199,11 +214,11 @@ def _list_jobs(
     service: ServiceName,
     params: Params,
     key: str,
-    window: tuple[float | None, float | None, str | None],
+    window: JobFilter,
 ) -> dict[str, Any]:
     operation = "ListDataSourceSyncJobs"
     source = _data_source(ctx, service, operation, key)
-    jobs = [job for job in ctx.world.jobs_of(source) if _in_window(job, *window)]
+    jobs = [job for job in ctx.world.jobs_of(source) if window.admits(job)]
     shape = _item_shape(service, operation)
     return _paged(
         ctx,
@@ -249,7 +264,7 @@ def _kendra_list_jobs(ctx: Context, params: Params) -> dict[str, Any]:
         "kendra",
         params,
         str(kendra_key(params)),
-        (window.get("StartTime"), window.get("EndTime"), params.get("StatusFilter")),
+        JobFilter(window.get("StartTime"), window.get("EndTime"), None, params.get("StatusFilter")),
     )
 
 
@@ -279,7 +294,11 @@ def _qbusiness_list_jobs(ctx: Context, params: Params) -> dict[str, Any]:
         "qbusiness",
         params,
         str(qbusiness_key(params)),
-        (params.get("startTime"), params.get("endTime"), params.get("statusFilter")),
+        JobFilter(
+            started_from=params.get("startTime"),
+            ended_until=params.get("endTime"),
+            status=params.get("statusFilter"),
+        ),
     )
 
 

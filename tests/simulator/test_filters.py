@@ -1,5 +1,7 @@
-"""Time and status filters: Kendra's StartTimeFilter/StatusFilter, Q Business's
-startTime/endTime/statusFilter (sent as `syncStatus`); both select on the job's start time."""
+"""Time and status filters: Kendra's StartTimeFilter/StatusFilter select on the job's start time
+(as documented); Q Business's startTime on its start, and its endTime, documented only as "the
+end time of the data source connector sync", on when the job ended, so an open job drops out:
+the reading that would hurt a client relying on it. statusFilter travels as `syncStatus`."""
 
 from __future__ import annotations
 
@@ -48,21 +50,22 @@ def test_kendra_start_time_filter_selects_on_start_time(history: Simulator, kend
     assert kendra_ids(kendra, StartTimeFilter={"EndTime": hours_ago(24)}) == {"old-ok"}
 
 
-def test_qbusiness_start_and_end_time_select_on_start_time(
+def test_qbusiness_start_time_selects_on_start_and_end_time_on_end(
     history: Simulator, qbusiness: Any
 ) -> None:
-    assert qbusiness_ids(qbusiness, startTime=hours_ago(12), endTime=hours_ago(1)) == {
+    assert qbusiness_ids(qbusiness, startTime=hours_ago(3)) == {"new-failed", "running"}
+    # endTime bounds the end: the job still running (no end) drops out of every such window
+    assert qbusiness_ids(qbusiness, startTime=hours_ago(12), endTime=hours_ago(0)) == {
         "mid-failed",
         "new-failed",
     }
-    assert qbusiness_ids(qbusiness, startTime=hours_ago(3)) == {"new-failed", "running"}
     assert qbusiness_ids(qbusiness, endTime=hours_ago(24)) == {"old-ok"}
 
 
 def test_window_bounds_are_inclusive(history: Simulator, kendra: Any, qbusiness: Any) -> None:
     exact = {"StartTime": hours_ago(2), "EndTime": hours_ago(2)}
     assert kendra_ids(kendra, StartTimeFilter=exact) == {"new-failed"}
-    assert qbusiness_ids(qbusiness, startTime=hours_ago(2), endTime=hours_ago(2)) == {"new-failed"}
+    assert qbusiness_ids(qbusiness, startTime=hours_ago(2), endTime=hours_ago(1)) == {"new-failed"}
 
 
 def test_status_filters(history: Simulator, kendra: Any, qbusiness: Any) -> None:
