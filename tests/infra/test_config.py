@@ -15,6 +15,8 @@ import pytest
 
 import app as cdk_app
 from infra import config as cfg
+from infra import config_checks as checks
+from infra import config_targets as targets_cfg
 from infra.config import ConfigError, load_config
 from infra.functions import _RETENTION_BY_DAYS
 from sync_auditor import policies, self_healing
@@ -283,15 +285,25 @@ def test_schedule_expressions_eventbridge_scheduler_accepts_pass(schedule: str) 
 @pytest.mark.parametrize(
     ("form", "service", "operation", "member"),
     [
-        (cfg.KENDRA_INDEX_ID, "kendra", "ListDataSourceSyncJobs", "IndexId"),
-        (cfg.KENDRA_DATA_SOURCE_ID, "kendra", "ListDataSourceSyncJobs", "Id"),
-        (cfg.QBUSINESS_APPLICATION_ID, "qbusiness", "ListDataSourceSyncJobs", "applicationId"),
-        (cfg.QBUSINESS_INDEX_ID, "qbusiness", "ListDataSourceSyncJobs", "indexId"),
-        (cfg.QBUSINESS_DATA_SOURCE_ID, "qbusiness", "ListDataSourceSyncJobs", "dataSourceId"),
+        (targets_cfg.KENDRA_INDEX_ID, "kendra", "ListDataSourceSyncJobs", "IndexId"),
+        (targets_cfg.KENDRA_DATA_SOURCE_ID, "kendra", "ListDataSourceSyncJobs", "Id"),
+        (
+            targets_cfg.QBUSINESS_APPLICATION_ID,
+            "qbusiness",
+            "ListDataSourceSyncJobs",
+            "applicationId",
+        ),
+        (targets_cfg.QBUSINESS_INDEX_ID, "qbusiness", "ListDataSourceSyncJobs", "indexId"),
+        (
+            targets_cfg.QBUSINESS_DATA_SOURCE_ID,
+            "qbusiness",
+            "ListDataSourceSyncJobs",
+            "dataSourceId",
+        ),
     ],
 )
 def test_id_forms_are_the_service_models_own(
-    form: cfg.IdForm, service: str, operation: str, member: str
+    form: checks.IdForm, service: str, operation: str, member: str
 ) -> None:
     model = botocore.session.get_session().get_service_model(service)
     shape = model.operation_model(operation).input_shape.members[member]
@@ -409,7 +421,7 @@ def test_an_empty_self_healing_object_takes_the_runtimes_defaults() -> None:
     # Then the entry retries with the defaults the runtime would assume (3 a day, 15 minutes)
     assert isinstance(config.kendra, tuple)
     healing = config.kendra[0].settings.self_healing
-    assert healing == cfg.SelfHealingSettings(max_retries_per_day=3, backoff_minutes=15)
+    assert healing == targets_cfg.SelfHealingSettings(max_retries_per_day=3, backoff_minutes=15)
     assert (healing.max_retries_per_day, healing.backoff_minutes) == (
         policies.DEFAULT_MAX_RETRIES_PER_DAY,
         policies.DEFAULT_BACKOFF_MINUTES,
@@ -434,7 +446,7 @@ def test_self_healing_values_in_range_are_kept_and_the_omitted_one_defaults(
     )
 
     assert isinstance(config.qbusiness, tuple)
-    assert config.qbusiness[1].settings.self_healing == cfg.SelfHealingSettings(*expected)
+    assert config.qbusiness[1].settings.self_healing == targets_cfg.SelfHealingSettings(*expected)
 
 
 def test_every_self_healing_problem_is_reported_at_once() -> None:
@@ -493,7 +505,7 @@ def test_self_healing_is_enabled_when_any_entry_sets_it(raw: dict[str, Any], ena
 
 
 def test_the_longest_backoff_leaves_a_second_retry_inside_the_retry_window() -> None:
-    longest = timedelta(minutes=cfg.BACKOFF_MINUTES_RANGE[1])
+    longest = timedelta(minutes=targets_cfg.BACKOFF_MINUTES_RANGE[1])
 
     # The second retry of a day waits twice the backoff after its failure
     assert 2 * longest <= self_healing.RETRY_WINDOW
