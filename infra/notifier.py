@@ -23,7 +23,7 @@ from infra.functions import (
 )
 from infra.tables import AuditTables
 from sync_auditor.stream_filter import NOTICE_FILTER_PATTERNS, NOTIFIER_FILTER_PATTERNS
-from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX
+from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX, PENDING_ALERTS_INDEX
 
 HANDLER: Final = "sync_auditor.handlers.notifier.handler"
 TIMEOUT: Final = Duration.minutes(1)
@@ -78,8 +78,6 @@ class Notifier(Construct):
         layer: lambda_.ILayerVersion,
     ) -> None:
         super().__init__(scope, construct_id)
-        # POWERTOOLS_IDEMPOTENCY_DISABLED stays unset: idempotency is what makes one alert
-        # per change hold when a batch is retried.
         environment = {
             "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
             "STATE_TABLE_NAME": tables.state_table.table_name,
@@ -132,19 +130,21 @@ class Notifier(Construct):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["dynamodb:Query"],
-                resources=[f"{tables.job_table.table_arn}/index/{BY_DATA_SOURCE_INDEX}"],
+                resources=[tables.job_index_arn(BY_DATA_SOURCE_INDEX)],
             )
         )
-        # Powertools idempotency records.
+        # The alert outbox: an alert is put before it is published and updated once it is
+        # sent; the sweep queries the sparse index for what is still pending.
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "dynamodb:DeleteItem",
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                ],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[tables.state_table.table_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[tables.state_index_arn(PENDING_ALERTS_INDEX)],
             )
         )
         role.add_to_policy(tables.key_statement())
@@ -169,7 +169,7 @@ class Notifier(Construct):
         )
         self.function.add_event_source(self.event_source)
         # Notices the poller inserts into the state table; the filter drops every other write
-        # there (cursors, idempotency records) before invocation.
+        # there (cursors, outbox items) before invocation.
         self.notice_source = sources.DynamoEventSource(
             tables.state_table,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,

@@ -22,6 +22,7 @@ from infra.functions import (
     powertools_environment,
 )
 from infra.tables import AuditTables
+from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX
 
 HANDLER: Final = "sync_auditor.handlers.poller.handler"
 TIMEOUT: Final = Duration.minutes(5)
@@ -31,6 +32,9 @@ DEADLINE_MARGIN_SECONDS: Final = 20
 # A missed tick is made up by the next one, so retry a failed delivery briefly, then park it.
 SCHEDULE_RETRY_ATTEMPTS: Final = 2
 SCHEDULE_MAX_EVENT_AGE: Final = Duration.minutes(5)
+
+JOB_TABLE_ACTIONS: Final = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+STATE_TABLE_ACTIONS: Final = [*JOB_TABLE_ACTIONS, "dynamodb:UpdateItem"]
 
 ArnFactory = Callable[[str, str], str]
 
@@ -194,23 +198,15 @@ class Poller(Construct):
         )
         self.function = self.auditor.function
         role = self.auditor.role
-        # Reads to compare, conditional writes to record: never Scan, never DeleteItem.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:Query",
-                    "dynamodb:UpdateItem",
-                ],
-                resources=[
-                    tables.job_table.table_arn,
-                    *tables.index_arns(),
-                    tables.state_table.table_arn,
-                ],
-            )
-        )
+        # Exactly the calls the poll makes (never Scan, never DeleteItem): job records are read
+        # to compare and written conditionally, one data source's history is queried newest
+        # first, and cursors, notices and retry quotas are read, put and updated.
+        for actions, resources in (
+            (JOB_TABLE_ACTIONS, [tables.job_table.table_arn]),
+            (["dynamodb:Query"], [tables.job_index_arn(BY_DATA_SOURCE_INDEX)]),
+            (STATE_TABLE_ACTIONS, [tables.state_table.table_arn]),
+        ):
+            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
         role.add_to_policy(tables.key_statement())
         for statement in kendra_statements(config.kendra) + qbusiness_statements(config.qbusiness):
             role.add_to_policy(statement)

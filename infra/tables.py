@@ -1,4 +1,4 @@
-"""The job table (the audit history) and the state table (poll cursors, idempotency records).
+"""The job table (the audit history) and the state table (poll cursors, notices, the alert outbox).
 
 Keys and indexes are the contract in DESIGN.md, named in sync_auditor/table_schema.py and
 mirrored locally by devkit/tables.py: change all three together.
@@ -67,19 +67,28 @@ class AuditTables(Construct):
             self,
             "StateTable",
             partition_key=dynamodb.Attribute(name=schema.STATE_KEY, type=_STRING),
-            # Idempotency records, superseded cursors and old notices expire on their own.
+            # Items the functions give an expiry (superseded cursors, old notices) go on their own.
             time_to_live_attribute=schema.STATE_TTL,
             # Notices (a silent data source) reach the notifier as inserts on this stream.
             stream=dynamodb.StreamViewType.NEW_IMAGE,
             **common,
         )
+        # Sparse: only outbox items still to deliver carry the partition key, so the notifier's
+        # sweep reads what is pending, oldest first, and nothing else.
+        self.state_table.add_global_secondary_index(
+            index_name=schema.PENDING_ALERTS_INDEX,
+            partition_key=dynamodb.Attribute(name=schema.PENDING_ALERT, type=_STRING),
+            sort_key=dynamodb.Attribute(name=schema.CREATED_AT, type=_STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
 
-    def index_arns(self) -> list[str]:
-        """The job table's index ARNs, named one by one (no index/* wildcard)."""
-        return [
-            f"{self.job_table.table_arn}/index/{name}"
-            for name in (schema.BY_DATA_SOURCE_INDEX, schema.BY_STATUS_INDEX)
-        ]
+    def job_index_arn(self, name: str) -> str:
+        """One index of the job table, by name (grants name indexes one by one, no index/*)."""
+        return f"{self.job_table.table_arn}/index/{name}"
+
+    def state_index_arn(self, name: str) -> str:
+        """One index of the state table, by name."""
+        return f"{self.state_table.table_arn}/index/{name}"
 
     def key_statement(self) -> iam.PolicyStatement:
         """Use of the table key, only by DynamoDB on the caller's behalf."""

@@ -172,6 +172,31 @@ def test_state_table_has_its_key_and_ttl(example: Synth) -> None:
     assert calls[0]["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
 
 
+def test_state_table_has_the_sparse_pending_alerts_index_the_sweep_queries(
+    example: Synth,
+) -> None:
+    resource = example.template_json["Resources"][
+        example.logical_id(example.stack.tables.state_table)
+    ]
+    props = resource["Properties"]
+
+    assert props["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": schema.PENDING_ALERTS_INDEX,
+            "KeySchema": [
+                {"AttributeName": schema.PENDING_ALERT, "KeyType": "HASH"},
+                {"AttributeName": schema.CREATED_AT, "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ]
+    assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+        {"AttributeName": "createdAt", "AttributeType": "S"},
+        {"AttributeName": "id", "AttributeType": "S"},
+        {"AttributeName": "pendingAlert", "AttributeType": "S"},
+    ]
+
+
 def test_job_records_never_expire_unless_retention_is_configured(
     example: Synth, variant: Synth
 ) -> None:
@@ -387,7 +412,6 @@ def test_poller_role_grants_exactly_the_calls_its_targets_need(example: Synth) -
     whole_index = arn("kendra", f"index/{KENDRA_WHOLE_INDEX}")
     app = arn("qbusiness", f"application/{QB_APP}")
     whole_app = arn("qbusiness", f"application/{QB_WHOLE_APP}")
-    table_items = {job, f"{job}/index/byDataSource", f"{job}/index/byStatus", state}
 
     grants = policy_grants(example, example.stack.poller.auditor.role)
 
@@ -400,11 +424,12 @@ def test_poller_role_grants_exactly_the_calls_its_targets_need(example: Synth) -
         },
         "xray:PutTraceSegments": {"*"},
         "xray:PutTelemetryRecords": {"*"},
-        "dynamodb:BatchGetItem": table_items,
-        "dynamodb:GetItem": table_items,
-        "dynamodb:PutItem": table_items,
-        "dynamodb:Query": table_items,
-        "dynamodb:UpdateItem": table_items,
+        # the calls the poll makes, each on its exact table or index ARN
+        "dynamodb:BatchGetItem": {job, state},
+        "dynamodb:GetItem": {job, state},
+        "dynamodb:PutItem": {job, state},
+        "dynamodb:Query": {f"{job}/index/byDataSource"},
+        "dynamodb:UpdateItem": {state},
         "kms:Decrypt": {f"<{example.logical_id(tables.key)}.Arn>"},
         "kms:DescribeKey": {f"<{example.logical_id(tables.key)}.Arn>"},
         "kms:Encrypt": {f"<{example.logical_id(tables.key)}.Arn>"},
@@ -562,19 +587,26 @@ def test_poller_targets_carry_self_healing_as_the_runtime_reads_it(healing: Synt
 
 
 @pytest.mark.parametrize("synth_name", ["example", "variant", "healing"])
-def test_no_function_may_scan_delete_jobs_or_use_star_where_a_resource_exists(
+def test_no_function_may_scan_delete_or_use_star_where_a_resource_exists(
     request: pytest.FixtureRequest, synth_name: str
 ) -> None:
     synth: Synth = request.getfixturevalue(synth_name)
     for construct in (synth.stack.poller, synth.stack.notifier):
         grants = policy_grants(synth, construct.auditor.role)
         assert "dynamodb:Scan" not in grants
+        # table indexes are granted by name, never as index/*
+        assert not [
+            resource
+            for action, resources in grants.items()
+            if action.startswith("dynamodb:")
+            for resource in resources
+            if resource.endswith("/index/*")
+        ]
         assert not any(action.endswith("*") for action in grants)
         assert {
             action for action, resources in grants.items() if "*" in resources
         } <= NO_RESOURCE_TYPE
-    poller_grants = policy_grants(synth, synth.stack.poller.auditor.role)
-    assert "dynamodb:DeleteItem" not in poller_grants
+        assert "dynamodb:DeleteItem" not in grants
 
 
 # --- notifier -------------------------------------------------------------------------------
@@ -628,7 +660,7 @@ def test_notifier_takes_only_notice_inserts_from_the_state_table(example: Synth)
     assert "OnFailure" in props["DestinationConfig"]
 
 
-def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(example: Synth) -> None:
+def test_notifier_role_publishes_alerts_and_keeps_its_outbox_only(example: Synth) -> None:
     stack = example.stack
     state = f"<{example.logical_id(stack.tables.state_table)}.Arn>"
     table_key = f"<{example.logical_id(stack.tables.key)}.Arn>"
@@ -651,11 +683,11 @@ def test_notifier_role_publishes_alerts_and_keeps_idempotency_records_only(examp
         "kms:Decrypt": {topic_key, table_key},
         "kms:DescribeKey": {table_key},
         "kms:Encrypt": {table_key},
+        # the outbox (no DeleteItem: nothing is deleted, sent alerts are marked)
         "dynamodb:GetItem": {state},
         "dynamodb:PutItem": {state},
         "dynamodb:UpdateItem": {state, jobs},
-        "dynamodb:DeleteItem": {state},
-        "dynamodb:Query": {f"{jobs}/index/byDataSource"},
+        "dynamodb:Query": {f"{jobs}/index/byDataSource", f"{state}/index/pendingAlerts"},
         # Failure reasons: the audited indexes' and applications' log groups, by name, in
         # the form IAM matches a log group in (log-group:<name>:*)
         "logs:FilterLogEvents": {
