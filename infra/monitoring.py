@@ -125,6 +125,7 @@ class Monitoring(Construct):
             )
         for name, queue, what in (
             ("schedule-dlq", poller.dead_letter_queue, "scheduled polls that could not start"),
+            ("sweep-dlq", notifier.sweep.dead_letter_queue, "outbox sweeps that could not start"),
             ("notifier-failures", notifier.failure_queue, "stream batches the notifier gave up on"),
         ):
             self._alarm(

@@ -90,15 +90,23 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
                 "wildcard is that one named group's log streams, nothing else"
             )
         acknowledge(notifier_policy, f"AwsSolutions-IAM5[Resource::{group}]", reason)
-    function_id = Stack.of(poller.function).get_logical_id(poller.function.node.default_child)  # type: ignore[arg-type]
-    acknowledge(
-        poller.schedule_role,
-        f"AwsSolutions-IAM5[Resource::<{function_id}.Arn>:*]",
-        "grantInvoke adds the function's qualified ARNs: the wildcard covers versions and "
-        "aliases of the poller function only",
-    )
+    for function, schedule_role in (
+        (poller.function, poller.schedule_role),
+        (notifier.function, notifier.sweep.role),
+    ):
+        function_id = Stack.of(function).get_logical_id(function.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            schedule_role,
+            f"AwsSolutions-IAM5[Resource::<{function_id}.Arn>:*]",
+            "grantInvoke adds the function's qualified ARNs: the wildcard covers versions and "
+            "aliases of this schedule's own function only",
+        )
     for queue, role in (
         (poller.dead_letter_queue, "EventBridge Scheduler's dead-letter queue for the poll target"),
+        (
+            notifier.sweep.dead_letter_queue,
+            "EventBridge Scheduler's dead-letter queue for the sweep",
+        ),
         (notifier.failure_queue, "the notifier stream event source's on-failure destination"),
     ):
         acknowledge(

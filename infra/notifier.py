@@ -1,4 +1,5 @@
-"""The notifier: job table stream in, one SNS alert per change into an alert status, EMF metrics."""
+"""The notifier: job table stream in, one SNS alert per change into an alert status, EMF metrics,
+and the scheduled sweep that delivers alerts still pending in the outbox."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.alerts import Alerts
@@ -21,7 +23,9 @@ from infra.functions import (
     log_retention,
     powertools_environment,
 )
+from infra.schedules import scheduled_invoke
 from infra.tables import AuditTables
+from sync_auditor.settings import DELIVER_PENDING_EVENT
 from sync_auditor.stream_filter import NOTICE_FILTER_PATTERNS, NOTIFIER_FILTER_PATTERNS
 from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX, PENDING_ALERTS_INDEX
 
@@ -34,6 +38,8 @@ BATCH_SIZE: Final = 10
 # blocking the shard; the stream keeps records 24 h, so the age limit stays well inside it.
 RETRY_ATTEMPTS: Final = 5
 MAX_RECORD_AGE: Final = Duration.hours(6)
+# How often the outbox sweep runs; the pending-alerts alarm's period allows for two runs.
+SWEEP_INTERVAL: Final = Duration.minutes(5)
 
 
 def log_group_arn(name: str) -> str:
@@ -64,7 +70,8 @@ def service_log_groups(
 
 
 class Notifier(Construct):
-    """The notifier function, its stream event source and the queue for batches it gives up on."""
+    """The notifier function, its stream event sources, the queue for batches it gives up on,
+    and its sweep schedule."""
 
     def __init__(
         self,
@@ -87,6 +94,8 @@ class Notifier(Construct):
             "RECOVERY_NOTICES": "true" if config.recovery_notices else "false",
             "RETRY_MODE": config.retry_mode,
             "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+            # The sweep reports pending alerts for each, zero included, every time it runs.
+            "AUDITED_SERVICES": ",".join(config.services),
             **powertools_environment(config.metrics_namespace),
         }
         self.auditor = AuditorFunction(
@@ -100,6 +109,9 @@ class Notifier(Construct):
             timeout=TIMEOUT,
             memory_size=MEMORY_MB,
             log_retention=log_retention(config.log_retention_days),
+            # Only the sweep's schedule invokes asynchronously; a failed sweep is repeated by
+            # the next one, so a Lambda retry would only overlap it.
+            retry_attempts=0,
         )
         self.function = self.auditor.function
         role = self.auditor.role
@@ -186,3 +198,14 @@ class Notifier(Construct):
             ],
         )
         self.function.add_event_source(self.notice_source)
+
+        # The outbox sweep: delivers alerts whose publish has not succeeded yet (an SNS outage
+        # longer than the stream's retries), and reports how many are pending, every run.
+        self.sweep = scheduled_invoke(
+            self,
+            self.function,
+            expression=scheduler.ScheduleExpression.rate(SWEEP_INTERVAL),
+            description="deliver pending alerts",
+            id_prefix="Sweep",
+            payload=DELIVER_PENDING_EVENT,
+        )

@@ -10,17 +10,16 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
 from infra.config import ALL, KendraTarget, QBusinessTarget, SyncAuditorConfig
 from infra.functions import (
     MAX_ATTEMPTS,
     AuditorFunction,
-    failure_queue,
     log_retention,
     powertools_environment,
 )
+from infra.schedules import scheduled_invoke
 from infra.tables import AuditTables
 from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX
 
@@ -29,9 +28,6 @@ TIMEOUT: Final = Duration.minutes(5)
 MEMORY_MB: Final = 512
 # The poll stops this long before the timeout to save its cursors (settings.PollerSettings).
 DEADLINE_MARGIN_SECONDS: Final = 20
-# A missed tick is made up by the next one, so retry a failed delivery briefly, then park it.
-SCHEDULE_RETRY_ATTEMPTS: Final = 2
-SCHEDULE_MAX_EVENT_AGE: Final = Duration.minutes(5)
 
 JOB_TABLE_ACTIONS: Final = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"]
 STATE_TABLE_ACTIONS: Final = [*JOB_TABLE_ACTIONS, "dynamodb:UpdateItem"]
@@ -153,7 +149,7 @@ def _allow(action: str, resources: Sequence[str]) -> iam.PolicyStatement:
 
 
 class Poller(Construct):
-    """The poller function, its least-privilege role, its schedule and the schedule's DLQ."""
+    """The poller function, its least-privilege role, its schedule, role and DLQ."""
 
     def __init__(
         self,
@@ -211,32 +207,12 @@ class Poller(Construct):
         for statement in kendra_statements(config.kendra) + qbusiness_statements(config.qbusiness):
             role.add_to_policy(statement)
 
-        self.dead_letter_queue = failure_queue(self, "ScheduleDeadLetterQueue")
-        # The role CDK would make, made here so its one finding can be acknowledged by path.
-        self.schedule_role = iam.Role(
+        poll = scheduled_invoke(
             self,
-            "ScheduleRole",
-            description="sync-auditor: lets the poll schedule invoke the poller",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={
-                    "StringEquals": {
-                        "aws:SourceAccount": Aws.ACCOUNT_ID,
-                        "aws:SourceArn": _arn("scheduler", "schedule-group/default"),
-                    }
-                },
-            ),
+            self.function,
+            expression=scheduler.ScheduleExpression.expression(config.schedule),
+            description="poll sync jobs",
         )
-        self.schedule = scheduler.Schedule(
-            self,
-            "Schedule",
-            schedule=scheduler.ScheduleExpression.expression(config.schedule),
-            description="sync-auditor: poll sync jobs",
-            target=targets.LambdaInvoke(
-                self.function,
-                dead_letter_queue=self.dead_letter_queue,
-                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=SCHEDULE_MAX_EVENT_AGE,
-                role=self.schedule_role,
-            ),
-        )
+        self.schedule = poll.schedule
+        self.schedule_role = poll.role
+        self.dead_letter_queue = poll.dead_letter_queue

@@ -45,6 +45,7 @@ def acknowledgments(synth: Synth) -> dict[tuple[str, str], str]:
 
 def test_each_acknowledgment_is_one_specific_finding_on_one_construct(example: Synth) -> None:
     function = example.logical_id(example.stack.poller.function)
+    notifier = example.logical_id(example.stack.notifier.function)
     poller_policy = "/SyncAuditor/Poll/Poller/Role/DefaultPolicy"
     whole_index = arn("kendra", "index/5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f/data-source/*")
     whole_app = arn("qbusiness", "application/2f3e4d5c-6b7a-4998-8877-665544332211/index/*")
@@ -54,7 +55,12 @@ def test_each_acknowledgment_is_one_specific_finding_on_one_construct(example: S
     assert set(found) == {
         ("/SyncAuditor/Poll/ScheduleDeadLetterQueue", "AwsSolutions-SQS3"),
         ("/SyncAuditor/Notify/FailureQueue", "AwsSolutions-SQS3"),
+        ("/SyncAuditor/Notify/SweepScheduleDeadLetterQueue", "AwsSolutions-SQS3"),
         ("/SyncAuditor/Poll/ScheduleRole", f"AwsSolutions-IAM5[Resource::<{function}.Arn>:*]"),
+        (
+            "/SyncAuditor/Notify/SweepScheduleRole",
+            f"AwsSolutions-IAM5[Resource::<{notifier}.Arn>:*]",
+        ),
         (poller_policy, "AwsSolutions-IAM5[Resource::*]"),
         (poller_policy, f"AwsSolutions-IAM5[Resource::{whole_index}]"),
         (poller_policy, f"AwsSolutions-IAM5[Resource::{whole_app}]"),

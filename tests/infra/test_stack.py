@@ -13,7 +13,7 @@ from devkit import tables as local_tables
 from sync_auditor import table_schema as schema
 from sync_auditor.model import DataSourceRef
 from sync_auditor.policies import SelfHealing, policy_for
-from sync_auditor.settings import NotifierSettings, PollerSettings
+from sync_auditor.settings import DELIVER_PENDING_EVENT, NotifierSettings, PollerSettings
 from sync_auditor.stream_filter import NOTICE_FILTER_PATTERNS, NOTIFIER_FILTER_PATTERNS
 
 from .conftest import Synth, arn, policy_grants, render
@@ -322,6 +322,7 @@ def test_notifier_environment_is_what_notifier_settings_reads(
         "RECOVERY_NOTICES",
         "RETRY_MODE",
         "MAX_ATTEMPTS",
+        "AUDITED_SERVICES",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
     }
@@ -330,6 +331,7 @@ def test_notifier_environment_is_what_notifier_settings_reads(
     assert settings.alert_statuses == {"FAILED", "INCOMPLETE"}
     assert settings.per_data_source_metrics is False
     assert settings.recovery_notices is True
+    assert settings.audited_services == ("kendra", "qbusiness")
     assert variables["JOB_TABLE_NAME"] == {
         "Ref": example.logical_id(example.stack.tables.job_table)
     }
@@ -345,62 +347,104 @@ def test_notifier_environment_is_what_notifier_settings_reads(
 # --- poller schedule and permissions --------------------------------------------------------
 
 
-def test_poller_runs_on_the_configured_schedule_with_bounded_retries_and_a_dlq(
-    example: Synth, variant: Synth
-) -> None:
-    poller = example.stack.poller
-    _, schedule = the_one(example, "AWS::Scheduler::Schedule")
-    target = schedule["Properties"]["Target"]
+def scheduled(synth: Synth, name: str) -> tuple[dict[str, Any], Any, Any, Any]:
+    """The schedule resource ("poll" or "sweep") with its function, role and dead-letter queue."""
+    stack = synth.stack
+    function, role, queue, schedule = {
+        "poll": (
+            stack.poller.function,
+            stack.poller.schedule_role,
+            stack.poller.dead_letter_queue,
+            stack.poller.schedule,
+        ),
+        "sweep": (
+            stack.notifier.function,
+            stack.notifier.sweep.role,
+            stack.notifier.sweep.dead_letter_queue,
+            stack.notifier.sweep.schedule,
+        ),
+    }[name]
+    properties = synth.template_json["Resources"][synth.logical_id(schedule)]["Properties"]
+    return properties, function, role, queue
 
-    assert schedule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
-    assert schedule["Properties"]["State"] == "ENABLED"
-    assert target["Arn"] == {"Fn::GetAtt": [example.logical_id(poller.function), "Arn"]}
-    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}
-    assert target["DeadLetterConfig"] == {
-        "Arn": {"Fn::GetAtt": [example.logical_id(poller.dead_letter_queue), "Arn"]}
+
+def test_the_stack_has_exactly_the_poll_and_the_sweep_schedules(example: Synth) -> None:
+    targets = {
+        s["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
+        for s in example.resources("AWS::Scheduler::Schedule").values()
     }
-    assert target["RoleArn"] == {"Fn::GetAtt": [example.logical_id(poller.schedule_role), "Arn"]}
-    _, variant_schedule = the_one(variant, "AWS::Scheduler::Schedule")
-    assert variant_schedule["Properties"]["ScheduleExpression"] == "cron(0/15 * * * ? *)"
+
+    assert targets == {
+        example.logical_id(example.stack.poller.function),
+        example.logical_id(example.stack.notifier.function),
+    }
 
 
-def test_a_failed_poll_is_not_retried_asynchronously(example: Synth) -> None:
+@pytest.mark.parametrize("name", ["poll", "sweep"])
+def test_each_schedule_invokes_its_function_with_bounded_retries_and_its_own_dlq(
+    example: Synth, name: str
+) -> None:
+    schedule, function, role, queue = scheduled(example, name)
+    target = schedule["Target"]
+
+    assert schedule["State"] == "ENABLED"
+    assert target["Arn"] == {"Fn::GetAtt": [example.logical_id(function), "Arn"]}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [example.logical_id(queue), "Arn"]}}
+    assert target["RoleArn"] == {"Fn::GetAtt": [example.logical_id(role), "Arn"]}
+
+
+def test_poller_runs_on_the_configured_schedule(example: Synth, variant: Synth) -> None:
+    assert scheduled(example, "poll")[0]["ScheduleExpression"] == "rate(5 minutes)"
+    assert "Input" not in scheduled(example, "poll")[0]["Target"]
+    assert scheduled(variant, "poll")[0]["ScheduleExpression"] == "cron(0/15 * * * ? *)"
+
+
+@pytest.mark.parametrize("synth_name", ["example", "variant"])
+def test_the_sweep_runs_every_five_minutes_with_the_event_the_notifier_reads_as_a_sweep(
+    request: pytest.FixtureRequest, synth_name: str
+) -> None:
+    synth: Synth = request.getfixturevalue(synth_name)
+    schedule, *_ = scheduled(synth, "sweep")
+
+    # whatever the poll schedule: pending alerts must not wait for the next poll
+    assert schedule["ScheduleExpression"] == "rate(5 minutes)"
+    assert json.loads(schedule["Target"]["Input"]) == DELIVER_PENDING_EVENT
+
+
+@pytest.mark.parametrize("function", ["poller", "notifier"])
+def test_a_failed_scheduled_invocation_is_not_retried_by_lambda(
+    example: Synth, function: str
+) -> None:
+    # The next tick or sweep repeats the work; a Lambda retry would only overlap it.
     example.template.has_resource_properties(
         "AWS::Lambda::EventInvokeConfig",
         {
-            "FunctionName": {"Ref": example.logical_id(example.stack.poller.function)},
+            "FunctionName": {"Ref": example.logical_id(getattr(example.stack, function).function)},
             "MaximumRetryAttempts": 0,
         },
     )
 
 
-def test_schedule_role_invokes_only_the_poller_and_writes_only_its_dlq(example: Synth) -> None:
-    poller = example.stack.poller
-    role = example.template_json["Resources"][example.logical_id(poller.schedule_role)]
-    function = f"<{example.logical_id(poller.function)}.Arn>"
+@pytest.mark.parametrize("name", ["poll", "sweep"])
+def test_each_schedule_role_invokes_only_its_function_and_writes_only_its_dlq(
+    example: Synth, name: str
+) -> None:
+    _, function, role, queue = scheduled(example, name)
+    resource = example.template_json["Resources"][example.logical_id(role)]
+    function_arn = f"<{example.logical_id(function)}.Arn>"
 
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+    (trust,) = resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert render(trust["Condition"]) == {
         "StringEquals": {
-            "aws:SourceAccount": {"Ref": "AWS::AccountId"},
-            "aws:SourceArn": {
-                "Fn::Join": [
-                    "",
-                    [
-                        "arn:",
-                        {"Ref": "AWS::Partition"},
-                        ":scheduler:",
-                        {"Ref": "AWS::Region"},
-                        ":",
-                        {"Ref": "AWS::AccountId"},
-                        ":schedule-group/default",
-                    ],
-                ]
-            },
+            "aws:SourceAccount": "<AWS::AccountId>",
+            "aws:SourceArn": arn("scheduler", "schedule-group/default"),
         }
     }
-    assert policy_grants(example, poller.schedule_role) == {
-        "lambda:InvokeFunction": {function, f"{function}:*"},
-        "sqs:SendMessage": {f"<{example.logical_id(poller.dead_letter_queue)}.Arn>"},
+    assert policy_grants(example, role) == {
+        "lambda:InvokeFunction": {function_arn, f"{function_arn}:*"},
+        "sqs:SendMessage": {f"<{example.logical_id(queue)}.Arn>"},
     }
 
 
@@ -705,11 +749,20 @@ def test_notifier_role_publishes_alerts_and_keeps_its_outbox_only(example: Synth
     }
 
 
-@pytest.mark.parametrize("queue", ["poller.dead_letter_queue", "notifier.failure_queue"])
+def construct_at(synth: Synth, path: str) -> Any:
+    """The stack's construct at a dotted attribute path, e.g. notifier.sweep.dead_letter_queue."""
+    construct: Any = synth.stack
+    for attribute in path.split("."):
+        construct = getattr(construct, attribute)
+    return construct
+
+
+@pytest.mark.parametrize(
+    "queue",
+    ["poller.dead_letter_queue", "notifier.sweep.dead_letter_queue", "notifier.failure_queue"],
+)
 def test_dead_letter_queues_are_encrypted_and_refuse_plain_http(example: Synth, queue: str) -> None:
-    owner, attribute = queue.split(".")
-    construct = getattr(getattr(example.stack, owner), attribute)
-    queue_id = example.logical_id(construct)
+    queue_id = example.logical_id(construct_at(example, queue))
 
     resource = example.template_json["Resources"][queue_id]
     assert resource["Properties"]["SqsManagedSseEnabled"] is True
@@ -867,13 +920,12 @@ def test_function_errors_and_throttles_alarm(example: Synth, function: str) -> N
 
 @pytest.mark.parametrize(
     ("alarm_name", "queue"),
-    [("SyncAuditor-schedule-dlq-Depth", "poller.dead_letter_queue"), ("SyncAuditor-notifier-failures-Depth", "notifier.failure_queue")],
+    [("SyncAuditor-schedule-dlq-Depth", "poller.dead_letter_queue"), ("SyncAuditor-sweep-dlq-Depth", "notifier.sweep.dead_letter_queue"), ("SyncAuditor-notifier-failures-Depth", "notifier.failure_queue")],
 )  # fmt: skip
 def test_any_message_in_a_dead_letter_queue_alarms(
     example: Synth, alarm_name: str, queue: str
 ) -> None:
-    owner, attribute = queue.split(".")
-    queue_id = example.logical_id(getattr(getattr(example.stack, owner), attribute))
+    queue_id = example.logical_id(construct_at(example, queue))
 
     alarm = alarms_by_name(example)[alarm_name]
 
@@ -935,7 +987,7 @@ def test_without_self_healing_there_is_no_retry_alarm(
 def test_alarms_follow_the_configured_namespace_and_services(
     example: Synth, variant: Synth, healing: Synth
 ) -> None:
-    assert len(alarms_by_name(example)) == 2 * 5 + 2 * 2 + 2 + 1
+    assert len(alarms_by_name(example)) == 2 * 5 + 2 * 2 + 3 + 1
     assert set(alarms_by_name(healing)) - set(alarms_by_name(example)) == {
         "SyncAuditor-kendra-SyncRetriesSkipped",
         "SyncAuditor-qbusiness-SyncRetriesSkipped",
