@@ -27,7 +27,7 @@ from infra.config_checks import (
     is_int,
     string_list,
 )
-from infra.config_schedule import schedule
+from infra.config_schedule import configured_heartbeat, heartbeat_minutes, schedule
 from infra.config_targets import (
     ALL,
     STUCK_AFTER_MINUTES_RANGE,
@@ -97,6 +97,9 @@ KNOWN_KEYS: Final = (
     "logRetentionDays",
     "stuckAfterMinutes",
     "recoveryNotices",
+    "alarmEmails",
+    "alarmSlack",
+    "heartbeatMinutes",
 )
 
 
@@ -126,6 +129,17 @@ class SyncAuditorConfig:
     log_retention_days: int = 90
     stuck_after_minutes: int = DEFAULT_STUCK_AFTER_MINUTES
     recovery_notices: bool = True
+    # Who hears the auditor's own health alarms. load_config resolves an absent alarmEmails /
+    # alarmSlack to the alert recipients, so these are always the addresses and channel used.
+    alarm_emails: tuple[str, ...] = ()
+    alarm_slack: SlackChannel | None = None
+    # heartbeatMinutes as configured; None derives the window from the schedule.
+    heartbeat_minutes: int | None = None
+
+    @property
+    def heartbeat_window_minutes(self) -> int:
+        """How long without a completed poll before the heartbeat alarm fires."""
+        return heartbeat_minutes(self.schedule, self.heartbeat_minutes)
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -243,6 +257,13 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
             raw["stuckAfterMinutes"],
             *STUCK_AFTER_MINUTES_RANGE,
         )
+    if "heartbeatMinutes" in raw:
+        values["heartbeat_minutes"] = configured_heartbeat(
+            problems,
+            _path("heartbeatMinutes"),
+            raw["heartbeatMinutes"],
+            values.get("schedule", SyncAuditorConfig.schedule),
+        )
     return values
 
 
@@ -284,7 +305,21 @@ def _alert_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
         values["recovery_notices"] = flag(
             problems, _path("recoveryNotices"), raw["recoveryNotices"]
         )
-    return values
+    return values | _alarm_recipients(problems, raw, values)
+
+
+def _alarm_recipients(
+    problems: Problems, raw: dict[str, Any], alert_values: dict[str, Any]
+) -> dict[str, Any]:
+    """Who gets the health alarms: by default whoever gets the alerts (an operator who set
+    only alertEmails still hears that the auditor stopped); [] / null opt out."""
+    emails = alert_values.get("alert_emails", ())
+    if "alarmEmails" in raw:
+        emails = email_list(problems, _path("alarmEmails"), raw["alarmEmails"])
+    slack = alert_values.get("slack")
+    if "alarmSlack" in raw:
+        slack = _slack(problems, _path("alarmSlack"), raw["alarmSlack"])
+    return {"alarm_emails": emails, "alarm_slack": slack}
 
 
 def _check_whole(problems: Problems, config: SyncAuditorConfig) -> None:

@@ -270,6 +270,8 @@ def test_defaults_apply_to_omitted_keys() -> None:
     assert config.max_parallel_calls == 8
     assert config.retry_mode == "standard"
     assert config.log_retention_days == 90
+    assert (config.alarm_emails, config.alarm_slack) == ((), None)
+    assert (config.heartbeat_minutes, config.heartbeat_window_minutes) == (None, 15)
     assert json.loads(config.targets_json()) == {"kendra": "all", "qbusiness": []}
 
 
