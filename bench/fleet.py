@@ -131,7 +131,7 @@ class Fleet:
                         documents={name: int(value) for name, value in job.metrics.items()},
                     ),
                     now=stamp,
-                    backfill=True,
+                    history=True,
                 )
                 backend.put_item(JOB_TABLE, to_item(record))
                 seeded += 1

@@ -17,8 +17,8 @@ from sync_auditor.adapters.job_table import JobKey, JobTable
 from sync_auditor.adapters.kendra import KendraApi
 from sync_auditor.adapters.qbusiness import QBusinessApi
 from sync_auditor.adapters.state_table import CursorStore
-from sync_auditor.cursor import Cursor
 from sync_auditor.model import DataSourceRef, SyncJob
+from sync_auditor.watch import SourceState
 from sync_auditor_cli.progress import Progress
 
 ClientFactory = Callable[[str], Any]
@@ -120,15 +120,28 @@ class RecordingCursorStore(CursorStore):
         self.saved: list[str] = []
         self._lock = threading.Lock()
 
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]:
+    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]:
         # The poller loads every cursor once, before polling: the count of data sources.
         keys = list(data_source_keys)
         self.progress.set_total(len(keys))
         return super().load(keys)
 
-    def save(self, data_source_key: str, cursor: Cursor, now: str) -> None:
+    def begin(self, data_source_key: str, audited_since: str) -> SourceState:
+        if self.dry_run:
+            return SourceState(audited_since=audited_since)
+        return super().begin(data_source_key, audited_since)
+
+    def scope_starts(self, scopes: Iterable[str], now: str) -> dict[str, str]:
         if not self.dry_run:
-            super().save(data_source_key, cursor, now)
+            return super().scope_starts(scopes, now)
+        # Read what is recorded; a scope never attempted would start now, unwritten.
+        wanted = list(scopes)
+        found = self.scope_starts_recorded(wanted)
+        return {scope: found.get(scope, now) for scope in wanted}
+
+    def save(self, data_source_key: str, state: SourceState, now: str) -> None:
+        if not self.dry_run:
+            super().save(data_source_key, state, now)
         with self._lock:
             self.saved.append(data_source_key)
 

@@ -22,10 +22,15 @@ class Cursor:
     since: str  # ISO 8601 UTC
 
 
-def window_start(cursor: Cursor | None, now: datetime, lookback_days: int) -> datetime:
-    """The earliest start time the next poll asks for; without a cursor, the backfill horizon."""
+def window_start(
+    cursor: Cursor | None, audited_since: str | None, now: datetime, lookback_days: int
+) -> datetime:
+    """The earliest start time the next poll asks for; before the first complete read, the
+    backfill horizon: `lookback_days` before auditing of the data source began (a first read
+    that comes days late still covers every job that ended since)."""
     if cursor is None:
-        return now - timedelta(days=lookback_days)
+        began = parse_iso_utc(audited_since) if audited_since else now
+        return min(began, now) - timedelta(days=lookback_days)
     return parse_iso_utc(cursor.since) - OVERLAP
 
 

@@ -69,6 +69,10 @@ class DataSourceRef:
     data_source_name: str | None = field(default=None, compare=False)
     index_name: str | None = field(default=None, compare=False)
     application_name: str | None = field(default=None, compare=False)
+    # The configured target this data source was discovered under ("kendra", "kendra#<index>",
+    # "qbusiness#<application>", ...); None when the configuration lists it by id. A data source
+    # that appears under a target already audited is audited since that target was.
+    scope: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

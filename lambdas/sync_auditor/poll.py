@@ -3,20 +3,30 @@
 Data sources are polled in parallel (bounded), each in isolation: one data source's error is
 recorded in its outcome and never stops the others. The poll stops starting work before the
 deadline; what it could not reach is reported as deferred and goes first on the next tick.
+Before anything else, the first attempt of every data source (and discovery scope) is recorded,
+whatever comes of it: that moment is where its history ends (watch.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any, Literal, Protocol
 
 from sync_auditor.cursor import Cursor, next_cursor, window_start
 from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
 from sync_auditor.policies import SourcePolicy, silent_since
-from sync_auditor.records import new_record, next_revision, stuck_since, updated_record
+from sync_auditor.records import (
+    new_record,
+    next_revision,
+    past_retention,
+    stuck_since,
+    updated_record,
+)
+from sync_auditor.watch import SourceState, is_history
 
 # How far past "now" the time filter reaches, so a job whose start is stamped slightly ahead
 # of this machine's clock is still returned.
@@ -39,6 +49,7 @@ class JobApi(Protocol):
     def job_pages(
         self, source: DataSourceRef, since: datetime, until: datetime
     ) -> Iterator[list[SyncJob]]: ...
+    def open_job_pages(self, source: DataSourceRef) -> Iterator[list[SyncJob]]: ...
 
 
 class JobStore(Protocol):
@@ -70,8 +81,10 @@ class Healing(Protocol):
 
 
 class CursorStore(Protocol):
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]: ...
-    def save(self, data_source_key: str, cursor: Cursor, now: str) -> None: ...
+    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]: ...
+    def begin(self, data_source_key: str, audited_since: str) -> SourceState: ...
+    def scope_starts(self, scopes: Iterable[str], now: str) -> dict[str, str]: ...
+    def save(self, data_source_key: str, state: SourceState, now: str) -> None: ...
 
 
 @dataclass
@@ -146,18 +159,28 @@ class Poller:
         self.notices = notices
         self.healer = healer
 
-    def run(self, sources: Iterable[DataSourceRef]) -> PollReport:
+    def run(self, sources: Iterable[DataSourceRef], scopes: Iterable[str] = ()) -> PollReport:
+        """Poll `sources`; `scopes` are the discovery scopes attempted this tick (Discovery)."""
         unique = list(dict.fromkeys(sources))
-        cursors = self.cursors.load(source.key for source in unique)
+        states = self.cursors.load(source.key for source in unique)
+        wanted = set(scopes) | {s.scope for s in unique if s.scope and s.key not in states}
+        starts = self.cursors.scope_starts(sorted(wanted), iso_utc(self.clock()))
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
-            futures = [pool.submit(self._poll_safely, s, cursors.get(s.key)) for s in unique]
+            futures = [pool.submit(self._poll_safely, s, states.get(s.key), starts) for s in unique]
             return PollReport([future.result() for future in futures])
 
-    def _poll_safely(self, source: DataSourceRef, cursor: Cursor | None) -> SourceResult:
-        if self.time_left() <= 0:
-            return SourceResult(source, "deferred", backfill=cursor is None)
+    def _poll_safely(
+        self, source: DataSourceRef, state: SourceState | None, starts: dict[str, str]
+    ) -> SourceResult:
+        backfill = state is None or not state.read_complete
         try:
-            return self._poll(source, cursor)
+            if state is None:
+                # Even a data source deferred or refused now is audited from this moment on.
+                began = starts[source.scope] if source.scope else iso_utc(self.clock())
+                state = self.cursors.begin(source.key, began)
+            if self.time_left() <= 0:
+                return SourceResult(source, "deferred", backfill=backfill)
+            return self._poll(source, state)
         except Exception as error:
             if isinstance(error, MalformedResponse):
                 code: str | None = MALFORMED_RESPONSE
@@ -165,14 +188,20 @@ class Poller:
                 code = self.error_code_of(error)
             if code is None:
                 raise
-            return SourceResult(source, "error", backfill=cursor is None, error_code=code)
+            return SourceResult(source, "error", backfill=backfill, error_code=code)
 
-    def _poll(self, source: DataSourceRef, cursor: Cursor | None) -> SourceResult:
+    def _poll(self, source: DataSourceRef, state: SourceState) -> SourceResult:
         now = self.clock()
-        since = window_start(cursor, now, self.lookback_days)
+        cursor = state.cursor
+        since = window_start(cursor, state.audited_since, now, self.lookback_days)
         seen: list[SyncJob] = []
         complete = True
-        pages = self.apis[source.service].job_pages(source, since, now + CLOCK_SKEW)
+        api = self.apis[source.service]
+        pages = api.job_pages(source, since, now + CLOCK_SKEW)
+        if cursor is None:
+            # The time filter is on start time: a job still open that started before the
+            # horizon is found by its status, and followed to its end like any other.
+            pages = chain(pages, api.open_job_pages(source))
         try:
             for page in pages:
                 seen += page
@@ -184,7 +213,7 @@ class Poller:
         jobs = _dedupe(seen)
         backfill = cursor is None
         policy = self.policy_of(source)
-        written, records = self._commit(jobs, now=now, backfill=backfill, policy=policy)
+        written, records = self._commit(jobs, now=now, state=state, policy=policy)
         if not complete:
             # What was read is committed, but the cursor stays: without a documented order
             # the unread pages may hold anything, so the next tick reads the window again.
@@ -193,7 +222,7 @@ class Poller:
         waiting = self.healer.heal(source, policy, records, now) if self.healer else []
         new_cursor = next_cursor(cursor, jobs, now, held=waiting)
         if new_cursor != cursor:
-            self.cursors.save(source.key, new_cursor, iso_utc(now))
+            self.cursors.save(source.key, replace(state, cursor=new_cursor), iso_utc(now))
         if not backfill:
             self._check_silence(source, new_cursor, now)
         return SourceResult(source, "polled", len(jobs), written, backfill)
@@ -214,7 +243,7 @@ class Poller:
             self.notices.put_silent_notice(source, since, hours, iso_utc(now))
 
     def _commit(
-        self, jobs: list[SyncJob], *, now: datetime, backfill: bool, policy: SourcePolicy
+        self, jobs: list[SyncJob], *, now: datetime, state: SourceState, policy: SourcePolicy
     ) -> tuple[int, list[dict[str, Any]]]:
         """Write each job whose record changed; returns how many were written, and every job's
         record as it now stands."""
@@ -227,14 +256,25 @@ class Poller:
         for job in jobs:
             key = (job.source.key, job.execution_id)
             existing = stored.get(key)
+            if (
+                existing is None
+                and state.read_complete
+                and past_retention(job, now, self.retention_days)
+            ):
+                continue  # its record expired while the job stayed in the window: not news
             for _ in range(WRITE_ATTEMPTS):
                 if existing is None:
                     record = new_record(
-                        job, now=stamp, backfill=backfill, retention_days=self.retention_days
+                        job,
+                        now=stamp,
+                        history=is_history(job, state),
+                        retention_days=self.retention_days,
                     )
                     expected = None
                 else:
-                    record = updated_record(existing, job, now=stamp)  # type: ignore[assignment]
+                    record = updated_record(  # type: ignore[assignment]
+                        existing, job, now=stamp, retention_days=self.retention_days
+                    )
                     expected = int(existing.get("revision", 0))
                 # Open jobs are re-read every tick anyway, so noticing one is stuck costs nothing.
                 current = record if record is not None else existing

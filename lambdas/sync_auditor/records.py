@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sync_auditor import table_schema as schema
 from sync_auditor.model import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
@@ -21,18 +22,46 @@ from sync_auditor.model import (
 SECONDS_PER_DAY = 86_400
 
 
-def _expires_at(job: SyncJob, now: str, retention_days: int | None) -> int | None:
-    if not retention_days:
+def expires_at(record: dict[str, Any], retention_days: int | None) -> int | None:
+    """When a record may expire (DynamoDB TTL), or None: never, or not while its job is open.
+
+    `retentionDays` after the job ended, and never sooner than that long after the auditor
+    recorded it. An open job's record does not expire: a job the poll keeps reading must never
+    have its record deleted and re-created (which would announce it again).
+    """
+    if not retention_days or record.get("status") not in TERMINAL_STATUSES:
         return None
-    anchor = parse_iso_utc(job.start_time or now)
+    first_seen = str(record["firstSeenAt"])
+    ended = str(record.get("endTime") or record.get("startTime") or first_seen)
+    anchor = parse_iso_utc(max(ended, first_seen))
     return int(anchor.timestamp()) + retention_days * SECONDS_PER_DAY
 
 
+def _with_expiry(record: dict[str, Any], retention_days: int | None) -> dict[str, Any]:
+    expiry = expires_at(record, retention_days)
+    if expiry is None:
+        record.pop(schema.EXPIRES_AT, None)
+    else:
+        record[schema.EXPIRES_AT] = expiry
+    return record
+
+
+def past_retention(job: SyncJob, now: datetime, retention_days: int | None) -> bool:
+    """A terminal job that started longer than `retentionDays` ago (ended, when its start is
+    unknown): a record of it is, or would be, past its expiry. After a data source's first complete read, such a job without a record
+    is one that TTL removed while it stayed in the poll window (the newest job of a quiet data
+    source does), never news: it is not written again."""
+    moment = job.start_time or job.end_time
+    if not retention_days or not job.is_terminal or not moment:
+        return False
+    return now - parse_iso_utc(moment) >= timedelta(days=retention_days)
+
+
 def new_record(
-    job: SyncJob, *, now: str, backfill: bool, retention_days: int | None = None
+    job: SyncJob, *, now: str, history: bool, retention_days: int | None = None
 ) -> dict[str, Any]:
-    """The first record of a job. During the first poll of a data source, jobs that were
-    already terminal are marked `backfilled` so the notifier records them without alerting."""
+    """The first record of a job; `history` marks a job that had already ended before auditing
+    began (watch.is_history), which the notifier records without announcing."""
     record: dict[str, Any] = {
         **identity_attributes(job.source),
         "executionId": job.execution_id,
@@ -42,15 +71,14 @@ def new_record(
         "statusHistory": [{"status": job.status, "observedAt": now}],
         "revision": 1,
     }
-    if backfill and job.status in TERMINAL_STATUSES:
+    if history and job.status in TERMINAL_STATUSES:
         record["backfilled"] = True
-    expires_at = _expires_at(job, now, retention_days)
-    if expires_at is not None:
-        record["expiresAt"] = expires_at
-    return record
+    return _with_expiry(record, retention_days)
 
 
-def updated_record(existing: dict[str, Any], job: SyncJob, *, now: str) -> dict[str, Any] | None:
+def updated_record(
+    existing: dict[str, Any], job: SyncJob, *, now: str, retention_days: int | None = None
+) -> dict[str, Any] | None:
     """The record after observing `job` again, or None when nothing worth writing changed.
 
     A field the API stops sending keeps its last value (absence is not news). A terminal
@@ -77,7 +105,7 @@ def updated_record(existing: dict[str, Any], job: SyncJob, *, now: str) -> dict[
     if "status" in changes:
         history = list(existing.get("statusHistory") or [])
         record["statusHistory"] = [*history, {"status": job.status, "observedAt": now}]
-    return record
+    return _with_expiry(record, retention_days)
 
 
 def stuck_since(record: dict[str, Any], *, now: datetime, stuck_after: timedelta) -> bool:

@@ -31,7 +31,8 @@ from sync_auditor.records import new_record, next_revision
 
 # The job's errorCode values that mean "the service failed, not the configuration": both APIs'
 # ErrorCode enums have InternalError; InvalidRequest, ResourceInactive and ResourceNotFound
-# would only fail again.
+# would only fail again. A failure that also carries a dataSourceErrorCode is the data source's
+# (credentials, permissions, the source itself), whatever its errorCode: never retried.
 TRANSIENT_ERROR_CODES = frozenset({"InternalError"})
 # A failure that ended longer ago than this is history: enabling self-healing, or a poller
 # that was down for a day, never restarts yesterday's syncs.
@@ -81,6 +82,8 @@ def failed_at(record: Mapping[str, Any]) -> datetime | None:
 def awaits_retry(record: Mapping[str, Any], now: datetime) -> bool:
     """A failed job self-healing has still to decide about (the policy aside)."""
     if record.get("status") != "FAILED" or record.get("errorCode") not in TRANSIENT_ERROR_CODES:
+        return False
+    if record.get("dataSourceErrorCode"):
         return False
     # Backfilled history was never announced, so it is never acted on either.
     if record.get("backfilled") is True or not record.get("startTime"):
@@ -243,7 +246,7 @@ class Healer:
         """The started job's record, linked to the failure it retries; the next poll fills in
         what the API says of it (keeping `retryOf`)."""
         job = SyncJob(source, execution_id, status="SYNCING", start_time=stamp)
-        record = new_record(job, now=stamp, backfill=False, retention_days=self.retention_days)
+        record = new_record(job, now=stamp, history=False, retention_days=self.retention_days)
         # Absent only if a poll already saw the job: then it stays as that poll wrote it.
         self.jobs.put_if_revision({**record, "retryOf": retry_of}, None)
 

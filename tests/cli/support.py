@@ -170,7 +170,7 @@ def record_history(table_name: str = TABLE) -> dict[str, dict[str, Any]]:
         record: dict[str, Any] | None = None
         for seen in observations:
             if record is None:
-                record = new_record(seen.job, now=seen.at, backfill=False)
+                record = new_record(seen.job, now=seen.at, history=False)
                 assert table.put_if_revision(record, None)
             else:
                 changed = updated_record(record, seen.job, now=seen.at)

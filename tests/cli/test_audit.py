@@ -109,7 +109,9 @@ def test_audit_writes_then_a_dry_run_shows_the_status_change_and_the_alert(
     assert "dry run" not in first.out
     assert "qbusiness: 1 data sources polled, 0 errors, 1 jobs written" in first.out
     assert {r["executionId"]: r["status"] for r in lb.job_records()} == {"q-run": "SYNCING"}
-    assert len(state_items(lb)) == 2  # one cursor per data source
+    ids = sorted(item["id"]["S"].split("#", 1)[0] for item in state_items(lb))
+    # one cursor per data source, and when the whole Q Business index was first audited
+    assert ids == ["cursor", "cursor", "scope"]
 
     # When the running job fails and a new one succeeds
     lb.simulator.put_job(

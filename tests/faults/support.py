@@ -156,6 +156,17 @@ def dynamodb_error(code: str, status: int = 500) -> Callable[[AWSRequest], AWSRe
     return respond
 
 
+def rest_json_error(code: str, status: int) -> Callable[[AWSRequest], AWSResponse]:
+    """A REST-JSON service (Q Business) answering with an error, as its protocol shapes it."""
+
+    def respond(request: AWSRequest) -> AWSResponse:
+        body = json.dumps({"message": f"injected {code}"}).encode()
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+        return AWSResponse(request.url, status, headers, _Body(body))
+
+    return respond
+
+
 def put_item_of(table: str, execution_ids: set[str] | None = None) -> Callable[[Any], bool]:
     """Matches PutItem requests to `table`, for these execution ids only when given."""
 

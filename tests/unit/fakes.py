@@ -11,8 +11,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sync_auditor.cursor import Cursor
-from sync_auditor.model import DataSourceRef, SyncJob, iso_utc, parse_iso_utc
+from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob, iso_utc, parse_iso_utc
 from sync_auditor.self_healing import SyncAlreadyRunning
+from sync_auditor.watch import SourceState
 
 
 class FakeApi:
@@ -45,6 +46,18 @@ class FakeApi:
                     {"Error": {"Code": self.errors[source.key], "Message": "x"}}, "List"
                 )
             yield matching[start : start + self.page_size]
+
+    def open_job_pages(self, source: DataSourceRef) -> Iterator[list[SyncJob]]:
+        """Like a status filter per open status: the jobs open now, whatever their start."""
+        for status in sorted(OPEN_STATUSES):
+            matching = [j for j in self.jobs.get(source.key, {}).values() if j.status == status]
+            for start in range(0, max(len(matching), 1), self.page_size):
+                self.calls += 1
+                if source.key in self.errors:
+                    raise ClientError(
+                        {"Error": {"Code": self.errors[source.key], "Message": "x"}}, "List"
+                    )
+                yield matching[start : start + self.page_size]
 
     def start_sync(self, source: DataSourceRef) -> str:
         """Like the services: a sync already open on the data source refuses a new one."""
@@ -107,13 +120,29 @@ class FakeJobStore:
 
 
 class FakeCursorStore:
+    """Cursors, first attempts (per data source and per discovery scope), in memory."""
+
     def __init__(self) -> None:
         self.cursors: dict[str, Cursor] = {}
+        self.audited: dict[str, str] = {}
+        self.scopes: dict[str, str] = {}
         self.saves = 0
 
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]:
-        return {k: self.cursors[k] for k in data_source_keys if k in self.cursors}
+    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]:
+        return {
+            k: SourceState(self.audited.get(k), self.cursors.get(k))
+            for k in data_source_keys
+            if k in self.cursors or k in self.audited
+        }
 
-    def save(self, data_source_key: str, cursor: Cursor, now: str) -> None:
+    def begin(self, data_source_key: str, audited_since: str) -> SourceState:
+        self.audited.setdefault(data_source_key, audited_since)
+        return SourceState(self.audited[data_source_key], self.cursors.get(data_source_key))
+
+    def scope_starts(self, scopes: Iterable[str], now: str) -> dict[str, str]:
+        return {scope: self.scopes.setdefault(scope, now) for scope in scopes}
+
+    def save(self, data_source_key: str, state: SourceState, now: str) -> None:
+        assert state.cursor is not None
         self.saves += 1
-        self.cursors[data_source_key] = cursor
+        self.cursors[data_source_key] = state.cursor

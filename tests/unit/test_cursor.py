@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sync_auditor.cursor import OVERLAP, Cursor, next_cursor, window_start
+from sync_auditor.model import iso_utc
 from tests.unit.builders import at, job
 
 NOW = at(12)
 
 
-def test_first_poll_looks_back_the_whole_backfill_horizon() -> None:
-    assert window_start(None, NOW, lookback_days=30) == NOW - timedelta(days=30)
+def test_first_poll_looks_back_the_whole_backfill_horizon_from_when_auditing_began() -> None:
+    assert window_start(None, iso_utc(NOW), NOW, lookback_days=30) == NOW - timedelta(days=30)
+    # a first read that comes days late (refused until an IAM fix) still covers them all
+    began = NOW - timedelta(days=5)
+    assert window_start(None, iso_utc(began), NOW, lookback_days=30) == began - timedelta(days=30)
 
 
 def test_later_polls_look_back_to_the_cursor_minus_the_overlap() -> None:
-    assert window_start(Cursor("2026-11-22T11:00:00Z"), NOW, 30) == at(11) - OVERLAP
+    later = window_start(Cursor("2026-11-22T11:00:00Z"), "2026-10-01T00:00:00Z", NOW, 30)
+    assert later == at(11) - OVERLAP
 
 
 def test_an_open_job_holds_the_cursor_at_its_start_whatever_the_order() -> None:

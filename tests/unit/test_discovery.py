@@ -87,3 +87,28 @@ def test_qbusiness_entry_with_index_and_ids_is_taken_as_written() -> None:
         [{"applicationId": APP1, "indexId": QIDX, "dataSourceIds": ["e" * 36]}], QBusiness()
     )
     assert [s.key for s in discovery.sources] == [f"qbusiness#{APP1}#{QIDX}#{'e' * 36}"]
+
+
+def test_listed_data_sources_carry_their_target_as_scope_and_every_scope_attempted_is_known() -> (
+    None
+):
+    discovery = Discovery(error_code_of)
+    discovery.kendra(
+        [{"indexId": IDX1}, {"indexId": IDX2}, {"indexId": "3" * 36, "dataSourceIds": ["x"]}],
+        Kendra(),
+    )
+    discovery.qbusiness([{"applicationId": APP1}], QBusiness())
+
+    scopes = {source.key: source.scope for source in discovery.sources}
+    assert scopes[f"kendra#{IDX1}#web"] == f"kendra#{IDX1}"
+    assert scopes[f"kendra#{'3' * 36}#x"] is None  # listed by id: audited since its own attempt
+    assert scopes[f"qbusiness#{APP1}#{QIDX}#{'d' * 36}"] == f"qbusiness#{APP1}"
+    # IDX2's listing was refused: its scope is attempted all the same
+    assert discovery.scopes == [f"kendra#{IDX1}", f"kendra#{IDX2}", f"qbusiness#{APP1}"]
+
+
+def test_everything_found_under_all_belongs_to_the_services_scope() -> None:
+    discovery = Discovery(error_code_of)
+    discovery.kendra("all", Kendra())
+    assert {source.scope for source in discovery.sources} == {"kendra"}
+    assert discovery.scopes == ["kendra"]

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from sync_auditor.adapters import clients
 from sync_auditor.kendra_jobs import job_from_kendra
-from sync_auditor.model import DataSourceRef, SyncJob
+from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob
 from sync_auditor.self_healing import SyncAlreadyRunning
 
 SYNC_JOBS_PAGE_SIZE = 10  # the API's maximum
@@ -30,12 +30,25 @@ class KendraApi:
     def job_pages(
         self, source: DataSourceRef, since: datetime, until: datetime
     ) -> Iterator[list[SyncJob]]:
-        """Pages of jobs started in [since, until]; the caller may stop between pages."""
+        """Pages of jobs started in [since, until]; the caller may stop between pages.
+
+        StartTimeFilter is documented as limiting the list "to jobs between the specified
+        dates" of a filter named for the start time: a bound on when a job started.
+        """
+        return self._pages(source, StartTimeFilter={"StartTime": since, "EndTime": until})
+
+    def open_job_pages(self, source: DataSourceRef) -> Iterator[list[SyncJob]]:
+        """Pages of the jobs open now, whatever their start (StatusFilter: "only returns
+        synchronization jobs with the Status field equal to the specified status")."""
+        for status in sorted(OPEN_STATUSES):
+            yield from self._pages(source, StatusFilter=status)
+
+    def _pages(self, source: DataSourceRef, **filters: Any) -> Iterator[list[SyncJob]]:
         request: dict[str, Any] = {
             "Id": source.data_source_id,
             "IndexId": source.index_id,
             "MaxResults": SYNC_JOBS_PAGE_SIZE,
-            "StartTimeFilter": {"StartTime": since, "EndTime": until},
+            **filters,
         }
         while True:
             response = self._kendra.list_data_source_sync_jobs(**request)

@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sync_auditor.adapters import clients
-from sync_auditor.model import DataSourceRef, SyncJob
+from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob
 from sync_auditor.qbusiness_jobs import job_from_qbusiness
 from sync_auditor.self_healing import SyncAlreadyRunning
 
@@ -31,15 +31,30 @@ class QBusinessApi:
     def job_pages(
         self, source: DataSourceRef, since: datetime, until: datetime
     ) -> Iterator[list[SyncJob]]:
-        """Pages of jobs started in [since, until]; the paginator is lazy, so stopping between
-        pages makes no further calls."""
+        """Pages of jobs started since `since`; the paginator is lazy, so stopping between
+        pages makes no further calls.
+
+        `startTime` is documented as "the start time of the data source connector sync", the
+        job field its response documents as when the job started: a lower bound on the start.
+        `endTime` is documented only as "the end time of the data source connector sync": if it
+        bounds when a job ended, an open job (no end yet) would drop out of every window, so it
+        is not sent, and `until` is not needed (nothing starts in the future).
+        """
+        return self._pages(source, startTime=since)
+
+    def open_job_pages(self, source: DataSourceRef) -> Iterator[list[SyncJob]]:
+        """Pages of the jobs open now, whatever their start (statusFilter: "only returns
+        synchronization jobs with the Status field equal to the specified status")."""
+        for status in sorted(OPEN_STATUSES):
+            yield from self._pages(source, statusFilter=status)
+
+    def _pages(self, source: DataSourceRef, **filters: Any) -> Iterator[list[SyncJob]]:
         paginator = self._qbusiness.get_paginator("list_data_source_sync_jobs")
         pages = paginator.paginate(
             applicationId=source.application_id,
             indexId=source.index_id,
             dataSourceId=source.data_source_id,
-            startTime=since,
-            endTime=until,
+            **filters,
             PaginationConfig={"PageSize": SYNC_JOBS_PAGE_SIZE},
         )
         for response in pages:

@@ -1,20 +1,35 @@
-"""The only code that reads and writes poll state: cursors (`cursor#<dataSourceKey>`) and the
-list of data sources deferred by the last poll (`deferred`), in the state table."""
+"""The only code that reads and writes poll state in the state table: per data source its item
+`cursor#<dataSourceKey>` (`auditedSince`: when the auditor first attempted it; `since`: the
+cursor, from its first complete read on), per discovery scope `scope#<scope>` (`auditedSince`),
+and the list of data sources deferred by the last poll (`deferred`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.batch_get import batch_get
 from sync_auditor.adapters.usage import CapacityMeter
 from sync_auditor.cursor import Cursor
+from sync_auditor.watch import SourceState
 
 _PREFIX = "cursor#"
+_SCOPE_PREFIX = "scope#"
 # Data sources a poll could not reach before its deadline; the next poll starts with them.
 _DEFERRED_ID = "deferred"
+_AUDITED_SINCE = "auditedSince"
+
+
+def _state(item: dict[str, Any]) -> SourceState:
+    since = item.get("since", {}).get("S")
+    return SourceState(
+        audited_since=item.get(_AUDITED_SINCE, {}).get("S"),
+        cursor=Cursor(since=since) if since else None,
+    )
 
 
 class CursorStore:
@@ -27,24 +42,83 @@ class CursorStore:
     def _dynamodb(self) -> Any:
         return self._client("dynamodb")
 
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, Cursor]:
+    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]:
+        """The state of each data source the auditor has attempted before (others are absent)."""
         keys = [{schema.STATE_KEY: {"S": _PREFIX + k}} for k in sorted(set(data_source_keys))]
-        cursors: dict[str, Cursor] = {}
-        for item in batch_get(self._dynamodb, self.table_name, keys, self.capacity):
-            since = item.get("since", {}).get("S")
-            if since:
-                cursors[item[schema.STATE_KEY]["S"].removeprefix(_PREFIX)] = Cursor(since=since)
-        return cursors
+        return {
+            item[schema.STATE_KEY]["S"].removeprefix(_PREFIX): _state(item)
+            for item in batch_get(self._dynamodb, self.table_name, keys, self.capacity)
+        }
 
-    def save(self, data_source_key: str, cursor: Cursor, now: str) -> None:
+    def begin(self, data_source_key: str, audited_since: str) -> SourceState:
+        """Record the first attempt of a data source; if an overlapping poll recorded it first,
+        its moment stands (both then agree on what is history)."""
+        item = {
+            schema.STATE_KEY: {"S": _PREFIX + data_source_key},
+            _AUDITED_SINCE: {"S": audited_since},
+        }
+        stored = self._put_if_absent(item)
+        return _state(stored)
+
+    def scope_starts(self, scopes: Iterable[str], now: str) -> dict[str, str]:
+        """When each discovery scope was first attempted; a scope never seen before starts now."""
+        wanted = sorted(set(scopes))
+        starts = self.scope_starts_recorded(wanted)
+        for scope in wanted:
+            if scope not in starts:
+                item = {
+                    schema.STATE_KEY: {"S": _SCOPE_PREFIX + scope},
+                    _AUDITED_SINCE: {"S": now},
+                }
+                starts[scope] = self._put_if_absent(item)[_AUDITED_SINCE]["S"]
+        return starts
+
+    def scope_starts_recorded(self, scopes: Iterable[str]) -> dict[str, str]:
+        """The recorded first attempts of these scopes (absent: never attempted)."""
+        keys = [{schema.STATE_KEY: {"S": _SCOPE_PREFIX + scope}} for scope in sorted(set(scopes))]
+        return {
+            item[schema.STATE_KEY]["S"].removeprefix(_SCOPE_PREFIX): item[_AUDITED_SINCE]["S"]
+            for item in batch_get(self._dynamodb, self.table_name, keys, self.capacity)
+        }
+
+    def _put_if_absent(self, item: dict[str, Any]) -> dict[str, Any]:
+        """Write `item` unless its id exists; returns the item as stored either way."""
+        try:
+            response = self._dynamodb.put_item(
+                TableName=self.table_name,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": schema.STATE_KEY},
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            self.capacity.write(error.response.get("ConsumedCapacity"), extra=1)
+            response = self._dynamodb.get_item(
+                TableName=self.table_name,
+                Key={schema.STATE_KEY: item[schema.STATE_KEY]},
+                ConsistentRead=True,
+                ReturnConsumedCapacity="TOTAL",
+            )
+            self.capacity.read(response.get("ConsumedCapacity"))
+            return dict(response.get("Item") or item)
+        self.capacity.write(response.get("ConsumedCapacity"))
+        return item
+
+    def save(self, data_source_key: str, state: SourceState, now: str) -> None:
+        """Write a data source's state after a complete read (its cursor set)."""
+        if state.cursor is None:
+            raise ValueError("only a complete read saves a cursor")
+        item: dict[str, Any] = {
+            schema.STATE_KEY: {"S": _PREFIX + data_source_key},
+            "since": {"S": state.cursor.since},
+            "updatedAt": {"S": now},
+        }
+        if state.audited_since:
+            item[_AUDITED_SINCE] = {"S": state.audited_since}
         response = self._dynamodb.put_item(
-            TableName=self.table_name,
-            Item={
-                schema.STATE_KEY: {"S": _PREFIX + data_source_key},
-                "since": {"S": cursor.since},
-                "updatedAt": {"S": now},
-            },
-            ReturnConsumedCapacity="TOTAL",
+            TableName=self.table_name, Item=item, ReturnConsumedCapacity="TOTAL"
         )
         self.capacity.write(response.get("ConsumedCapacity"))
 

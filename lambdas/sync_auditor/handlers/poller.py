@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any
 
@@ -41,6 +43,7 @@ def run(
     jobs: JobTable | None = None,
     cursors: CursorStore | None = None,
     notices: SilenceNotices | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, Any]:
     """One poll of every configured data source; returns a summary (also the Lambda result).
 
@@ -100,8 +103,9 @@ def run(
         ),
         notices=notices,
         healer=healer,
+        clock=clock,
     )
-    report = poller.run(sources)
+    report = poller.run(sources, discovery.scopes)
     cursors.save_deferred(report.deferred_keys, deferred_before)
     _log(report)
     api_calls: dict[str, int] = {s: clients.requests_sent(s) - sent_before[s] for s in SERVICES}
