@@ -98,12 +98,15 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
     def tick2(lb: Loopback) -> None:
         sim = lb.simulator
         start = now - timedelta(minutes=4)
+        # These jobs end after the first tick ran (the demo's ticks come seconds apart, not
+        # minutes): what ends after auditing began is news, never history.
+        ended = datetime.now(UTC).replace(microsecond=0)
         sim.put_job(
             K + "confluence",
             "conf-new",
             "SUCCEEDED",
             start,
-            now - timedelta(minutes=1),
+            ended,
             metrics={
                 "documentsAdded": "4",
                 "documentsModified": "12",
@@ -117,7 +120,7 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
             "web-new",
             "FAILED",
             start,
-            now - timedelta(minutes=2),
+            ended,
             error_code="InternalError",
             error_message="Crawl aborted: <!channel> robots.txt at https://example.com denied <b>all</b> & retries failed\nsee logs",
             data_source_error_code="WEB_CRAWLER_ROBOTS_DENIED",
@@ -128,7 +131,7 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
             "s3-new",
             "INCOMPLETE",
             start,
-            now - timedelta(minutes=1),
+            ended,
             metrics={"documentsAdded": "120", "documentsFailed": "9", "documentsScanned": "129"},
         )
         sim.put_job(
@@ -144,8 +147,8 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
 
     def tick4(lb: Loopback) -> None:
         sim = lb.simulator
-        # InternalError on an application with selfHealing: past its one-minute backoff, so
-        # this tick also starts a new sync.
+        # InternalError, the service's own fault (no data source error code), on an application
+        # with selfHealing: past its one-minute backoff, so this tick also starts a new sync.
         sim.put_job(
             Q + QB_SHAREPOINT,
             "sp-run-1",
@@ -153,8 +156,7 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
             now - timedelta(minutes=20),
             now - timedelta(minutes=2),
             error_code="InternalError",
-            error_message="Access token for the SharePoint site expired",
-            data_source_error_code="SHAREPOINT_AUTH_EXPIRED",
+            error_message="The sync stopped on an internal service error while indexing",
             metrics={"documentsScanned": "950", "documentsAdded": "900", "documentsFailed": "50"},
         )
         sim.delete_data_source(K + "legacy-ftp")  # listed by id in the config: an error, isolated

@@ -74,14 +74,40 @@ def record(lb: Loopback, execution_id: str) -> dict[str, Any]:
     return found
 
 
-def fail_live(lb: Loopback, *jobs: tuple[str, str], error_code: str = "InternalError") -> None:
+def fail_live(
+    lb: Loopback,
+    *jobs: tuple[str, str],
+    error_code: str = "InternalError",
+    data_source_error_code: str | None = None,
+) -> None:
     """Jobs (data source key, execution id) the auditor saw running, which then failed 20
     minutes ago."""
     for key, execution_id in jobs:
         lb.simulator.put_job(key, execution_id, "SYNCING", ago(60))
     assert tick(lb) == []
     for key, execution_id in jobs:
-        lb.simulator.put_job(key, execution_id, "FAILED", ago(60), ago(20), error_code=error_code)
+        lb.simulator.put_job(
+            key,
+            execution_id,
+            "FAILED",
+            ago(60),
+            ago(20),
+            error_code=error_code,
+            data_source_error_code=data_source_error_code,
+        )
+
+
+def test_a_failure_the_data_source_reports_is_never_retried(lb: Loopback) -> None:
+    # Given a sync that FAILED with InternalError, whose connector says its access token expired
+    fail_live(lb, (KENDRA_KEY, "k-auth"), data_source_error_code="AccessTokenExpired")
+
+    # When the next ticks see it, past the backoff
+    alerts = tick(lb) + tick(lb)
+
+    # Then it is alerted and left to a person: the credentials will not heal on their own
+    assert kinds(alerts) == [("SYNC_JOB_STATUS", KENDRA_KEY)]
+    assert starts(lb) == 0
+    assert "selfHealing" not in record(lb, "k-auth")
 
 
 def test_a_transient_failure_is_retried_once_and_its_success_is_a_recovery(lb: Loopback) -> None:
