@@ -1,44 +1,43 @@
-"""The alert topic (KMS-encrypted, TLS only) and its subscribers: email and Slack via AWS Chatbot."""
+"""Where the auditor speaks: the alert topic (one message per job event, from the notifier) and
+the alarm topic (the auditor's own health alarms, from CloudWatch), and their subscribers.
+
+Two topics so that one failure reaches each subscriber once: job-event alarms notify nobody
+(their events already got a formatted alert), and health alarms go to the alarm topic only.
+Both topics are KMS-encrypted with one key and refuse plain HTTP.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import Aws, Stack
-from aws_cdk import aws_chatbot as chatbot
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from infra.chatbot import SlackChannels, channel_plan
 from infra.config import SyncAuditorConfig
 
 CLOUDWATCH: Final = "cloudwatch.amazonaws.com"
-# Bounds anyone typing in the Slack channel: the channel role itself has no permissions.
-CHATBOT_GUARDRAIL: Final = "CloudWatchReadOnlyAccess"
+# Nothing encrypted with the topic key outlives the topics (SNS keeps no message once
+# delivered), so the key goes with the stack after the shortest waiting period KMS allows.
+TOPIC_KEY_PENDING_WINDOW: Final = Duration.days(7)
 
 
 class Alerts(Construct):
-    """Where alerts (from the notifier) and alarm notifications (from CloudWatch) go."""
+    """The alert and alarm topics, their key, email subscriptions and Slack channels."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: SyncAuditorConfig) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
             self,
             "TopicKey",
-            description="sync-auditor: encrypts the alert topic",
+            description="sync-auditor: encrypts the alert and alarm topics",
             enable_key_rotation=True,
-        )
-        # CloudWatch alarms publish as the service principal; without these two actions on the
-        # key, SNS drops their messages on an encrypted topic.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsToPublish",
-                principals=[iam.ServicePrincipal(CLOUDWATCH)],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=TOPIC_KEY_PENDING_WINDOW,
         )
         self.topic = sns.Topic(
             self,
@@ -47,13 +46,50 @@ class Alerts(Construct):
             master_key=self.key,
             enforce_ssl=True,
         )
+        # Named, so the key policy can name it without a reference to it (the topic already
+        # refers to the key); the name is the stack's, unique in the region like the stack.
+        alarm_topic_name = f"{Stack.of(self).stack_name}-alarms"
+        self.alarm_topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            topic_name=alarm_topic_name,
+            display_name="sync-auditor alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        self._admit_cloudwatch_alarms(
+            Stack.of(self).format_arn(service="sns", resource=alarm_topic_name)
+        )
+        for address in config.alert_emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(address))
+        for address in config.alarm_emails:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(address))
+        plans = channel_plan(config, self.topic, self.alarm_topic)
+        self.slack = SlackChannels(self, "Chatbot", config=config, plans=plans) if plans else None
+
+    def _admit_cloudwatch_alarms(self, alarm_topic_arn: str) -> None:
+        """CloudWatch alarms of this account may publish to the alarm topic, and to nothing else
+        of this construct: the alert topic carries only what the notifier publishes."""
+        # Without these two key actions SNS drops an alarm's message on an encrypted topic; the
+        # encryption context SNS passes names the topic, so they serve the alarm topic only.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublishToTheAlarmTopic",
+                principals=[iam.ServicePrincipal(CLOUDWATCH)],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": alarm_topic_arn}
+                },
+            )
+        )
         # Alarms of this account only (confused-deputy protection).
-        self.topic.add_to_resource_policy(
+        self.alarm_topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsOfThisAccount",
                 principals=[iam.ServicePrincipal(CLOUDWATCH)],
                 actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
+                resources=[self.alarm_topic.topic_arn],
                 conditions={
                     "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
                     "ArnLike": {
@@ -64,28 +100,3 @@ class Alerts(Construct):
                 },
             )
         )
-        for address in config.alert_emails:
-            self.topic.add_subscription(subscriptions.EmailSubscription(address))
-
-        if config.slack is not None:
-            # Notifications only: Chatbot needs no AWS permission to post what SNS delivers.
-            role = iam.Role(
-                self,
-                "ChatbotRole",
-                assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"),
-                description="sync-auditor Slack channel: delivers notifications, runs nothing",
-            )
-            chatbot.SlackChannelConfiguration(
-                self,
-                "Slack",
-                slack_channel_configuration_name=f"{Stack.of(self).stack_name}-alerts"[:128],
-                slack_workspace_id=config.slack.workspace_id,
-                slack_channel_id=config.slack.channel_id,
-                notification_topics=[self.topic],
-                role=role,
-                guardrail_policies=[
-                    iam.ManagedPolicy.from_aws_managed_policy_name(CHATBOT_GUARDRAIL)
-                ],
-                user_role_required=False,
-                logging_level=chatbot.LoggingLevel.ERROR,
-            )

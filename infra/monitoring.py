@@ -70,7 +70,8 @@ DASHBOARD_PERIOD: Final = Duration.hours(1)
 
 
 class Monitoring(Construct):
-    """Every alarm notifies the alert topic; the dashboard shows outcomes and auditor health."""
+    """Health alarms notify the alarm topic, job-event alarms nobody; the dashboard shows
+    outcomes and auditor health."""
 
     def __init__(
         self,
@@ -85,21 +86,22 @@ class Monitoring(Construct):
         super().__init__(scope, construct_id)
         self._config = config
         self._prefix = Stack.of(self).stack_name
-        self._action = actions.SnsAction(alerts.topic)
+        # Health alarms only: the alert topic never gets an alarm action.
+        self._action = actions.SnsAction(alerts.alarm_topic)
 
         # The retry alarm only when some target enables self-healing; a service none of whose
         # targets does never emits the metric, and missing data does not breach.
         job_alarms = (*JOB_ALARMS, *((RETRY_SKIPPED,) if config.self_healing_enabled else ()))
         for service in config.services:
-            # Each failed job also gets its own alert from the notifier; the alarm is the
-            # aggregate state. No OK action: "no failure this period" is not news.
+            # Each of these events already got its own formatted alert from the notifier; the
+            # alarm is the aggregate state for the dashboard and console and notifies nobody.
             for metric_name in job_alarms:
                 self._alarm(
                     f"{service}-{metric_name}",
                     self._job_metric(metric_name, service, ALARM_PERIOD),
                     threshold=1,
                     description=f"{service} {_FAILURE_WORDS[metric_name]}",
-                    notify_ok=False,
+                    notify=False,
                 )
             self._alarm(
                 f"{service}-PollErrors",
@@ -167,7 +169,7 @@ class Monitoring(Construct):
             cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
         ),
         evaluation_periods: int = 1,
-        notify_ok: bool = True,
+        notify: bool = True,
     ) -> None:
         alarm = cloudwatch.Alarm(
             self,
@@ -181,8 +183,8 @@ class Monitoring(Construct):
             # Every metric here is a count or age that is simply absent when nothing happens.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        alarm.add_alarm_action(self._action)
-        if notify_ok:
+        if notify:
+            alarm.add_alarm_action(self._action)
             alarm.add_ok_action(self._action)
 
     def _dashboard(self, poller: Poller, notifier: Notifier) -> cloudwatch.Dashboard:

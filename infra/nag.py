@@ -11,6 +11,13 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
+from infra.chatbot import (
+    LOG_RETENTION_FUNCTION_ID,
+    NOTIFICATION_PERMISSIONS,
+    SlackChannels,
+    chatbot_log_group_arn,
+    configuration_name,
+)
 from infra.config import ALL, SyncAuditorConfig
 from infra.notifier import service_log_groups
 from infra.poller import kendra_statements, qbusiness_statements
@@ -42,9 +49,53 @@ def _discovery_reason(resource: str) -> str:
     )
 
 
+def _acknowledge_slack(slack: SlackChannels) -> None:
+    """The Chatbot channel role's template and what CDK's log retention function needs."""
+    channel_policy = slack.role.node.find_child("DefaultPolicy")
+    template = (
+        "Chatbot's 'Notification permissions' policy template, exactly: the CloudWatch reads "
+        "that render an alarm notification with its graph; CloudWatch's Describe/Get/List "
+        "actions mostly support no resource type, and the guardrail bounds the channel too"
+    )
+    acknowledge(channel_policy, "AwsSolutions-IAM5[Resource::*]", template)
+    for action in NOTIFICATION_PERMISSIONS:
+        acknowledge(channel_policy, f"AwsSolutions-IAM5[Action::{action}]", template)
+    acknowledge(
+        slack.log_retention_role.node.find_child("DefaultPolicy"),
+        "AwsSolutions-IAM5[Resource::*]",
+        "CDK's LogRetention function grants its role logs:PutRetentionPolicy and "
+        "logs:DeleteRetentionPolicy on * itself, whatever role it is given; it only sets the "
+        "retention of the Chatbot log groups named in its custom resources",
+    )
+    function_id = Stack.of(slack).get_logical_id(
+        Stack.of(slack).node.find_child(LOG_RETENTION_FUNCTION_ID).node.find_child("Resource")  # type: ignore[arg-type]
+    )
+    log_group_reason = (
+        "a log group as IAM matches it (log-group:<name>:*): this one named group and its "
+        "streams, nothing else"
+    )
+    stack_name = Stack.of(slack).stack_name
+    for plan in slack.plans:
+        name = configuration_name(stack_name, plan.purpose, region="<AWS::Region>")
+        group = chatbot_log_group_arn(name, "<AWS::Partition>", "<AWS::AccountId>")
+        acknowledge(
+            slack.log_retention_policy,
+            f"AwsSolutions-IAM5[Resource::{group}]",
+            "the Chatbot configuration's own log group (in us-east-1, where Chatbot logs): "
+            + log_group_reason,
+        )
+    acknowledge(
+        slack.log_retention_policy,
+        f"AwsSolutions-IAM5[Resource::{nag_arn('logs', f'log-group:/aws/lambda/<{function_id}>:*')}]",
+        f"the log retention function's own log group, which it creates on its first run: {log_group_reason}",
+    )
+
+
 def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> None:
     """Acknowledge the findings this design accepts; anything else still fails synth."""
     poller, notifier = stack.poller, stack.notifier
+    if stack.alerts.slack is not None:
+        _acknowledge_slack(stack.alerts.slack)
     poller_policy = poller.auditor.role.node.find_child("DefaultPolicy")
     notifier_policy = notifier.auditor.role.node.find_child("DefaultPolicy")
 

@@ -56,4 +56,10 @@ class SyncAuditorStack(Stack):
             value=self.alerts.topic.topic_arn,
             description="Subscribe more endpoints here; filter on the message attributes",
         )
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.alerts.alarm_topic.topic_arn,
+            description="The auditor's health alarms (alarm and OK); subscribe operators here",
+        )
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name)

@@ -67,8 +67,10 @@ class Synth:
         return self.stack.get_logical_id(construct.node.default_child)
 
     def asset_dir(self) -> Path:
-        (asset,) = [p for p in self.assembly_dir.iterdir() if p.name.startswith("asset.")]
-        return asset
+        """The functions' code asset (CDK's log retention handler is an asset of its own)."""
+        poller = self.template_json["Resources"][self.logical_id(self.stack.poller.function)]
+        asset_hash = poller["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+        return self.assembly_dir / f"asset.{asset_hash}"
 
 
 def synthesize(config: dict[str, Any], outdir: Path) -> Synth:
@@ -105,6 +107,24 @@ def example(tmp_path_factory: pytest.TempPathFactory, example_config: dict[str, 
 @pytest.fixture(scope="session")
 def variant(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(VARIANT_CONFIG, tmp_path_factory.mktemp("variant"))
+
+
+# Alarms routed apart from alerts: other addresses, another Slack channel; one service, and a
+# cron schedule whose heartbeat window is set.
+ALARMS_CONFIG: dict[str, Any] = {
+    "schedule": "cron(0/30 * * * ? *)",
+    "heartbeatMinutes": 90,
+    "kendra": [{"indexId": "0b1c2d3e-4f50-4a61-8b72-9c83d4e5f607"}],
+    "alertEmails": ["search-oncall@example.com"],
+    "alarmEmails": ["platform-ops@example.com", "sre@example.com"],
+    "slack": {"workspaceId": "T0123ABCD", "channelId": "C0456EFGH"},
+    "alarmSlack": {"workspaceId": "T0123ABCD", "channelId": "C0999OPS1"},
+}
+
+
+@pytest.fixture(scope="session")
+def alarms(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(ALARMS_CONFIG, tmp_path_factory.mktemp("alarms"))
 
 
 def healing_config() -> dict[str, Any]:

@@ -9,6 +9,8 @@ import pytest
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
 
+from infra.chatbot import LOG_RETENTION_FUNCTION_ID
+
 from .conftest import Synth, arn, policy_grants
 
 pytestmark = pytest.mark.slow
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.slow
 IGNORED_CFN_LINT_RULES = ["W3005"]
 
 
-@pytest.mark.parametrize("synth_name", ["example", "variant", "healing"])
+@pytest.mark.parametrize("synth_name", ["example", "variant", "healing", "alarms"])
 def test_aws_solutions_checks_report_no_unacknowledged_finding(
     request: pytest.FixtureRequest, synth_name: str
 ) -> None:
@@ -50,9 +52,34 @@ def test_each_acknowledgment_is_one_specific_finding_on_one_construct(example: S
     whole_index = arn("kendra", "index/5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f/data-source/*")
     whole_app = arn("qbusiness", "application/2f3e4d5c-6b7a-4998-8877-665544332211/index/*")
 
+    log_retention = example.stack.get_logical_id(
+        example.stack.node.find_child(LOG_RETENTION_FUNCTION_ID).node.find_child("Resource")  # type: ignore[arg-type]
+    )
+    chatbot = "/SyncAuditor/Alerts/Chatbot"
+
     found = acknowledgments(example)
 
     assert set(found) == {
+        # the Chatbot channel role: the "Notification permissions" template, exactly
+        (f"{chatbot}/ChatbotRole/DefaultPolicy", "AwsSolutions-IAM5[Resource::*]"),
+        *(
+            (
+                f"{chatbot}/ChatbotRole/DefaultPolicy",
+                f"AwsSolutions-IAM5[Action::cloudwatch:{verb}*]",
+            )
+            for verb in ("Describe", "Get", "List")
+        ),
+        # CDK's log retention function: its own * grant, the Chatbot log group, its own
+        (f"{chatbot}/LogRetentionRole/DefaultPolicy", "AwsSolutions-IAM5[Resource::*]"),
+        (
+            f"{chatbot}/LogRetentionPolicy",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:<AWS::AccountId>:"
+            "log-group:/aws/chatbot/SyncAuditor-<AWS::Region>-alerts:*]",
+        ),
+        (
+            f"{chatbot}/LogRetentionPolicy",
+            f"AwsSolutions-IAM5[Resource::{arn('logs', f'log-group:/aws/lambda/<{log_retention}>:*')}]",
+        ),
         ("/SyncAuditor/Poll/ScheduleDeadLetterQueue", "AwsSolutions-SQS3"),
         ("/SyncAuditor/Notify/FailureQueue", "AwsSolutions-SQS3"),
         ("/SyncAuditor/Notify/SweepScheduleDeadLetterQueue", "AwsSolutions-SQS3"),
@@ -94,7 +121,7 @@ def test_each_acknowledgment_is_one_specific_finding_on_one_construct(example: S
     )
 
 
-@pytest.mark.parametrize("synth_name", ["example", "variant", "healing"])
+@pytest.mark.parametrize("synth_name", ["example", "variant", "healing", "alarms"])
 def test_every_acknowledged_wildcard_is_one_the_poller_is_actually_granted(
     request: pytest.FixtureRequest, synth_name: str
 ) -> None:
@@ -126,7 +153,7 @@ def test_discovery_acknowledgments_say_why_star_is_needed(variant: Synth) -> Non
     assert "qbusiness:ListApplications" in reason
 
 
-@pytest.mark.parametrize("synth_name", ["example", "variant", "healing"])
+@pytest.mark.parametrize("synth_name", ["example", "variant", "healing", "alarms"])
 def test_cfn_lint_reports_nothing(request: pytest.FixtureRequest, synth_name: str) -> None:
     synth: Synth = request.getfixturevalue(synth_name)
     template = Path(synth.assembly_dir) / "SyncAuditor.template.json"

@@ -788,84 +788,6 @@ def test_dead_letter_queues_are_encrypted_and_refuse_plain_http(example: Synth, 
     )
 
 
-# --- alerts ---------------------------------------------------------------------------------
-
-
-def test_alert_topic_is_kms_encrypted_tls_only_and_open_to_this_accounts_alarms(
-    example: Synth,
-) -> None:
-    alerts = example.stack.alerts
-    topic_id = example.logical_id(alerts.topic)
-
-    example.template.has_resource_properties(
-        "AWS::SNS::Topic",
-        {"KmsMasterKeyId": {"Fn::GetAtt": [example.logical_id(alerts.key), "Arn"]}},
-    )
-    _, policy = the_one(example, "AWS::SNS::TopicPolicy")
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
-    deny = next(s for s in statements if s["Effect"] == "Deny")
-    assert deny["Action"] == "sns:Publish"
-    assert deny["Resource"] == {"Ref": topic_id}
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    allow = next(s for s in statements if s.get("Sid") == "AllowCloudWatchAlarmsOfThisAccount")
-    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert allow["Action"] == "sns:Publish"
-    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-    assert render(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == arn("cloudwatch", "alarm:*")
-
-
-def test_topic_key_rotates_and_lets_cloudwatch_alarms_encrypt(example: Synth) -> None:
-    key = example.template_json["Resources"][example.logical_id(example.stack.alerts.key)]
-    statements = key["Properties"]["KeyPolicy"]["Statement"]
-
-    assert key["Properties"]["EnableKeyRotation"] is True
-    cloudwatch = next(s for s in statements if s.get("Sid") == "AllowCloudWatchAlarmsToPublish")
-    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
-
-
-def test_alert_emails_are_subscribed(example: Synth, variant: Synth) -> None:
-    example.template.has_resource_properties(
-        "AWS::SNS::Subscription",
-        {
-            "Protocol": "email",
-            "Endpoint": "search-oncall@example.com",
-            "TopicArn": {"Ref": example.logical_id(example.stack.alerts.topic)},
-        },
-    )
-    variant.template.resource_count_is("AWS::SNS::Subscription", 0)
-
-
-def test_slack_channel_gets_the_topic_through_chatbot_with_no_power(
-    example: Synth, variant: Synth
-) -> None:
-    alerts = example.stack.alerts
-    _, channel = the_one(example, "AWS::Chatbot::SlackChannelConfiguration")
-    props = channel["Properties"]
-
-    assert props["SlackWorkspaceId"] == "T0123ABCD"
-    assert props["SlackChannelId"] == "C0456EFGH"
-    assert props["ConfigurationName"] == "SyncAuditor-alerts"
-    assert props["SnsTopicArns"] == [{"Ref": example.logical_id(alerts.topic)}]
-    assert props["LoggingLevel"] == "ERROR"
-    assert props["UserRoleRequired"] is False
-    assert [render(p) for p in props["GuardrailPolicies"]] == [
-        "arn:<AWS::Partition>:iam::aws:policy/CloudWatchReadOnlyAccess"
-    ]
-    role_id = render(props["IamRoleArn"]).strip("<>").split(".")[0]
-    role = example.template_json["Resources"][role_id]["Properties"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "chatbot.amazonaws.com"
-    }
-    assert not [
-        p
-        for p in example.resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in p["Properties"]["Roles"]
-    ]
-    variant.template.resource_count_is("AWS::Chatbot::SlackChannelConfiguration", 0)
-
-
 # --- monitoring -----------------------------------------------------------------------------
 
 
@@ -881,9 +803,9 @@ def test_job_failures_and_poll_errors_alarm_per_service_on_the_emf_metrics(
     example: Synth, service: str
 ) -> None:
     alarms = alarms_by_name(example)
-    topic = {"Ref": example.logical_id(example.stack.alerts.topic)}
+    topic = {"Ref": example.logical_id(example.stack.alerts.alarm_topic)}
 
-    for metric, notify_ok in (
+    for metric, notify in (
         ("SyncJobsFailed", False),
         ("SyncJobsIncomplete", False),
         ("SyncJobsStuck", False),
@@ -898,15 +820,14 @@ def test_job_failures_and_poll_errors_alarm_per_service_on_the_emf_metrics(
         assert alarm["Threshold"] == 1
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["TreatMissingData"] == "notBreaching"
-        assert alarm["AlarmActions"] == [topic]
-        assert ("OKActions" in alarm) is notify_ok
+        assert alarm.get("AlarmActions") == alarm.get("OKActions") == ([topic] if notify else None)
 
 
 @pytest.mark.parametrize("function", ["poller", "notifier"])
 def test_function_errors_and_throttles_alarm(example: Synth, function: str) -> None:
     alarms = alarms_by_name(example)
     function_ref = {"Ref": example.logical_id(getattr(example.stack, function).function)}
-    topic = {"Ref": example.logical_id(example.stack.alerts.topic)}
+    topic = {"Ref": example.logical_id(example.stack.alerts.alarm_topic)}
 
     for metric in ("Errors", "Throttles"):
         alarm = alarms[f"SyncAuditor-{function}-{metric}"]
@@ -967,7 +888,7 @@ def test_a_failure_self_healing_could_not_retry_alarms_per_service(
     assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Sum", 300, 1)
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["TreatMissingData"] == "notBreaching"
-    assert alarm["AlarmActions"] == [{"Ref": healing.logical_id(healing.stack.alerts.topic)}]
+    assert "AlarmActions" not in alarm
     assert "OKActions" not in alarm
     assert alarm["AlarmDescription"] == (
         f"sync-auditor: {service} failed sync jobs that self-healing could not retry "
