@@ -73,6 +73,15 @@ class Loopback:
             {}, LocalContext(function_name="poller", timeout_seconds=timeout_seconds)
         )
 
+    def sweep(self) -> dict[str, Any]:
+        """One run of the outbox sweep: the notifier invoked as its schedule invokes it."""
+        from sync_auditor.handlers import notifier
+        from sync_auditor.settings import DELIVER_PENDING_EVENT
+
+        return notifier.handler(  # type: ignore[no-any-return]
+            dict(DELIVER_PENDING_EVENT), LocalContext(function_name="notifier")
+        )
+
     def notify(self) -> PumpReport:
         """Deliver what the stream holds to the real notifier handler, as Lambda would."""
         from sync_auditor.handlers import notifier
@@ -100,6 +109,11 @@ class Loopback:
             report.filtered_out += notices.filtered_out
             report.failed_to_destination += notices.failed_to_destination
         return report
+
+    def stream_records(self) -> list[dict[str, Any]]:
+        """Every record on the job table's stream so far, as Lambda hands them to the handler."""
+        reader = StreamPump(self.client("dynamodbstreams"), self.stream_arn, lambda e, c: None)
+        return [{**r, "eventSourceARN": self.stream_arn} for r in reader.read_new_records()]
 
     def received_alerts(self) -> list[dict[str, Any]]:
         """Every SNS notification the SQS subscriber received since the last call (SNS envelope)."""

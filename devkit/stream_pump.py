@@ -45,7 +45,7 @@ class StreamPump:
         self.max_attempts = max_attempts
         self._last_sequence: dict[str, str] = {}
 
-    def _read_new_records(self) -> list[dict[str, Any]]:
+    def read_new_records(self) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"][
             "Shards"
@@ -75,7 +75,7 @@ class StreamPump:
         """Deliver every record written since the last drain; returns what happened."""
         report = PumpReport()
         wanted = []
-        for record in self._read_new_records():
+        for record in self.read_new_records():
             record = {**record, "eventSourceARN": self.stream_arn}
             if self.filter_patterns is None or matches_any(self.filter_patterns, record):
                 wanted.append(record)

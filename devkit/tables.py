@@ -46,12 +46,27 @@ def create_job_table(dynamodb: Any, name: str) -> str:
 
 
 def create_state_table(dynamodb: Any, name: str) -> str:
-    """Create the state table with its stream (notices reach the notifier); returns its ARN."""
+    """Create the state table with its stream (notices reach the notifier) and the outbox's
+    sparse index of pending alerts; returns the stream ARN."""
     response = dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": schema.STATE_KEY, "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": schema.STATE_KEY, "AttributeType": "S"},
+            {"AttributeName": schema.PENDING_ALERT, "AttributeType": "S"},
+            {"AttributeName": schema.CREATED_AT, "AttributeType": "S"},
+        ],
         KeySchema=[{"AttributeName": schema.STATE_KEY, "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": schema.PENDING_ALERTS_INDEX,
+                "KeySchema": [
+                    {"AttributeName": schema.PENDING_ALERT, "KeyType": "HASH"},
+                    {"AttributeName": schema.CREATED_AT, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )
     return str(response["TableDescription"]["LatestStreamArn"])

@@ -78,13 +78,20 @@ def alert_published(service: str) -> MetricSet:
     return MetricSet(({"Service": service},), (Metric(ALERTS_PUBLISHED, MetricUnit.Count, 1),))
 
 
-def notice_published(alert_type: str, service: str) -> MetricSet:
-    """A stuck / recovered / ... alert went out: its own count, and one more alert published."""
+def notice_count(alert_type: str, service: str) -> MetricSet:
+    """A stuck / recovered / ... alert: its own count (AlertsPublished follows its publish)."""
+    return MetricSet(
+        ({"Service": service},), (Metric(NOTICE_METRICS[alert_type], MetricUnit.Count, 1),)
+    )
+
+
+def pending_alerts(service: str, count: int, oldest_seconds: float) -> MetricSet:
+    """The outbox after a sweep: alerts still pending, and how long the oldest has waited."""
     return MetricSet(
         ({"Service": service},),
         (
-            Metric(NOTICE_METRICS[alert_type], MetricUnit.Count, 1),
-            Metric(ALERTS_PUBLISHED, MetricUnit.Count, 1),
+            Metric(ALERTS_PENDING, MetricUnit.Count, count),
+            Metric(OLDEST_PENDING_ALERT, MetricUnit.Seconds, oldest_seconds),
         ),
     )
 

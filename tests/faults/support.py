@@ -179,6 +179,17 @@ def put_item_of(table: str, execution_ids: set[str] | None = None) -> Callable[[
     return matches
 
 
+def update_item_setting(table: str, attribute: str) -> Callable[[Any], bool]:
+    """Matches UpdateItem requests to `table` whose update expression names `attribute`."""
+
+    def matches(request: Any) -> bool:
+        body = json.loads(request.body or b"{}")
+        names = body.get("ExpressionAttributeNames", {}).values()
+        return bool(body.get("TableName") == table and attribute in names)
+
+    return matches
+
+
 class Outage:
     """A before-send hook on one operation: the matching requests fail with `respond` while
     `remaining` allows (None: until detached). Counts what it failed."""

@@ -1,24 +1,33 @@
-"""SNS unavailable when a failure lands: the change is committed and streamed, the stream retries
-the record, and the alert goes out once SNS is back, exactly once. An outage longer than the
-stream's retries parks the record in the on-failure destination: no alert, nothing duplicated,
-and a redrive announces it once."""
+"""SNS unavailable when a failure lands: the change is committed and streamed, the alert is
+recorded in the outbox before its publish, and when SNS refuses it the alert waits there (the
+stream record is done, no retry budget is spent). The sweep delivers it once SNS is back, however
+long the outage, exactly once; the one at-least-once window is a crash between a publish SNS
+accepted and marking it sent."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 from devkit.lambda_context import LocalContext
-from devkit.loopback import Loopback
+from devkit.loopback import STATE_TABLE, Loopback
+from sync_auditor.adapters.outbox_table import OutboxTable
 from sync_auditor.handlers import notifier
+from sync_auditor.notify import publish_pending
+from sync_auditor.outbox import LEASE
+from sync_auditor.settings import NotifierSettings
 from tests.faults.support import (
     Outage,
     connection_refused,
+    dynamodb_error,
     kendra_key,
     minutes_ago,
     new_id,
     status_alerts,
     tick,
+    update_item_setting,
 )
 
 
@@ -42,25 +51,45 @@ def fail(lb: Loopback, key: str, execution_id: str, status: str = "FAILED") -> N
     )
 
 
-def test_an_outage_shorter_than_the_stream_retries_delivers_the_alert_once(lb: Loopback) -> None:
+def pending_alerts(lb: Loopback) -> list[dict[str, Any]]:
+    """The outbox entries still pending (the sparse index the sweep reads)."""
+    response = lb.client("dynamodb").query(
+        TableName=STATE_TABLE,
+        IndexName="pendingAlerts",
+        KeyConditionExpression="pendingAlert = :p",
+        ExpressionAttributeValues={":p": {"S": "PENDING"}},
+    )
+    return list(response["Items"])
+
+
+def test_an_outage_longer_than_the_stream_retries_ends_in_exactly_one_alert(lb: Loopback) -> None:
     key = audited_source(lb)
     fail(lb, key, "run-1")
     lb.poll()  # the change is in the table and on the stream
 
-    # SNS refuses the first two publishes; the stream source tries a batch three times
-    with Outage("sns", "Publish", connection_refused, times=2) as outage:
+    # Given SNS down for longer than the stream mapping would ever retry
+    with Outage("sns", "Publish", connection_refused) as outage:
         pump = lb.notify()
+        sweeps = [lb.sweep() for _ in range(4)]
+        later = tick(lb)
 
-    assert outage.failed == 2
-    assert pump.invocations == 3 and pump.failed_to_destination == []
-    assert status_alerts(lb, [key]) == {(key, "run-1", "FAILED"): 1}
-    # and nothing is announced again by later ticks
-    later = tick(lb)
+    # Then the stream record is done (nothing parked), and the alert waits in the outbox
+    assert pump.failed_to_destination == [] and pump.invocations == 1
+    assert outage.failed == 1 + 4
+    assert [sweep["pending"] for sweep in sweeps] == [{"kendra": 1}] * 4
     assert later.total("JobsWritten") == 0
+    assert status_alerts(lb, [key]) == {}
+    (entry,) = pending_alerts(lb)
+    assert entry["lastErrorCode"]["S"] == "EndpointConnectionError"
+
+    # When SNS is back, the next sweep delivers it, once, without anyone acting
+    assert lb.sweep() == {"sent": 1, "failed": 0, "pending": {}}
+    assert lb.sweep()["sent"] == 0
     assert status_alerts(lb, [key]) == {(key, "run-1", "FAILED"): 1}
+    assert pending_alerts(lb) == []
 
 
-def test_a_blip_within_botocores_retries_never_fails_the_record(lb: Loopback) -> None:
+def test_a_blip_within_botocores_retries_never_leaves_the_alert_pending(lb: Loopback) -> None:
     key = audited_source(lb, max_attempts=5)
     fail(lb, key, "run-1", "INCOMPLETE")
     lb.poll()
@@ -71,9 +100,10 @@ def test_a_blip_within_botocores_retries_never_fails_the_record(lb: Loopback) ->
     assert outage.failed == 1
     assert pump.invocations == 1 and pump.failed_to_destination == []
     assert status_alerts(lb, [key]) == {(key, "run-1", "INCOMPLETE"): 1}
+    assert pending_alerts(lb) == []
 
 
-def test_one_record_failing_in_a_batch_does_not_repeat_the_others_alerts(lb: Loopback) -> None:
+def test_one_refused_publish_in_a_batch_repeats_none_of_the_others(lb: Loopback) -> None:
     key = audited_source(lb)
     for n in range(1, 5):
         fail(lb, key, f"run-{n}", "FAILED" if n % 2 else "INCOMPLETE")
@@ -85,11 +115,12 @@ def test_one_record_failing_in_a_batch_does_not_repeat_the_others_alerts(lb: Loo
         body = json.loads(json.loads(form["Message"][0])["sqs"])
         return bool(body["executionId"] == "run-2")
 
-    # The stream retries from the failed record on, so records after it come again
-    with Outage("sns", "Publish", connection_refused, matches=publishes_run_2, times=2) as outage:
+    with Outage("sns", "Publish", connection_refused, matches=publishes_run_2, times=1) as outage:
         pump = lb.notify()
 
-    assert outage.failed == 2 and pump.failed_to_destination == []
+    assert outage.failed == 1 and pump.failed_to_destination == [] and pump.invocations == 1
+    assert (key, "run-2", "INCOMPLETE") not in status_alerts(lb, [key])
+    lb.sweep()
     assert status_alerts(lb, [key]) == {
         (key, "run-1", "FAILED"): 1,
         (key, "run-2", "INCOMPLETE"): 1,
@@ -98,30 +129,46 @@ def test_one_record_failing_in_a_batch_does_not_repeat_the_others_alerts(lb: Loo
     }
 
 
-def test_an_outage_longer_than_the_retries_parks_the_record_and_duplicates_nothing(
-    lb: Loopback,
-) -> None:
+def test_a_redelivered_batch_announces_nothing_twice(lb: Loopback) -> None:
+    key = audited_source(lb)
+    fail(lb, key, "run-1")
+    lb.poll()
+    lb.notify()
+    (record,) = [
+        r
+        for r in lb.stream_records()
+        if r["dynamodb"]["Keys"] == {"dataSourceKey": {"S": key}, "executionId": {"S": "run-1"}}
+        and r["eventName"] == "INSERT"
+    ]
+
+    # Lambda delivers the same stream record again (a retried batch, a redrive)
+    for _ in range(2):
+        response = notifier.handler({"Records": [record]}, LocalContext(function_name="notifier"))
+        assert response["batchItemFailures"] == []
+
+    assert status_alerts(lb, [key]) == {(key, "run-1", "FAILED"): 1}
+
+
+def test_a_crash_between_the_publish_and_marking_it_sent_is_the_one_repeat(lb: Loopback) -> None:
     key = audited_source(lb)
     fail(lb, key, "run-1")
     lb.poll()
 
-    with Outage("sns", "Publish", connection_refused) as outage:
-        pump = lb.notify()
-
-    # Then the record went to the on-failure destination (the DLQ, alarmed) and nothing out
-    assert outage.failed == 3
-    (parked,) = pump.failed_to_destination
-    assert parked["dynamodb"]["Keys"]["executionId"] == {"S": "run-1"}
-    assert status_alerts(lb, [key]) == {}
-
-    # SNS is back: polling does not re-announce it (the record did not change)...
-    later = tick(lb)
-    assert later.total("JobsWritten") == 0
-    assert status_alerts(lb, [key]) == {}
-
-    # ...and redriving the parked record (the DLQ names its place in the stream, which keeps it
-    # 24 hours) announces it once, however often it is redriven
-    for _ in range(2):
-        response = notifier.handler({"Records": [parked]}, LocalContext(function_name="notifier"))
-        assert response["batchItemFailures"] == []
+    # Given SNS accepting the publish, and the outbox write that marks it sent failing
+    marking_sent = update_item_setting(STATE_TABLE, "sentAt")
+    with Outage(
+        "dynamodb", "UpdateItem", dynamodb_error("InternalServerError"), matches=marking_sent
+    ):
+        lb.notify()
     assert status_alerts(lb, [key]) == {(key, "run-1", "FAILED"): 1}
+
+    # Then the stream's retries do not publish it again (the entry exists, leased) ...
+    lb.notify()
+    assert lb.sweep()["sent"] == 0
+    # ... but once the lease is over the sweep cannot tell it went out: it goes again, once
+    after_lease = datetime.now(UTC) + LEASE + timedelta(seconds=1)
+    store = OutboxTable(STATE_TABLE)
+    settings = NotifierSettings.from_env()
+    assert publish_pending(settings, store=store, clock=lambda: after_lease)["sent"] == 1
+    assert publish_pending(settings, store=store, clock=lambda: after_lease)["sent"] == 0
+    assert status_alerts(lb, [key]) == {(key, "run-1", "FAILED"): 2}

@@ -1,5 +1,5 @@
-"""The real notifier handler against moto: the job table's own stream in, SNS to SQS out,
-idempotency records in the state table. One alert per change, even when batches come again."""
+"""The real notifier handler against moto: the job table's own stream in, SNS to SQS out, the
+outbox in the state table. One alert per change, even when batches come again or SNS refuses."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from devkit.tables import create_job_table, create_state_table
 from sync_auditor.adapters import clients
 from sync_auditor.handlers import notifier
 from sync_auditor.observability import metrics
+from sync_auditor.settings import DELIVER_PENDING_EVENT
 from tests.unit.notifier_builders import (
     KENDRA_KEY,
     QB_KEY,
@@ -94,7 +95,7 @@ class World:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return received
 
-    def idempotency_records(self) -> list[dict[str, Any]]:
+    def outbox_entries(self) -> list[dict[str, Any]]:
         return boto3.client("dynamodb").scan(TableName=STATE_TABLE)["Items"]
 
 
@@ -221,17 +222,19 @@ def test_a_redelivered_batch_publishes_nothing_new(world: World, capsys) -> None
     assert response == {"batchItemFailures": []}
     assert world.alerts() == []
     assert emitted_metrics(capsys.readouterr().out) == []
-    # And the state table remembers each record for 48 hours under the notifier's prefix
-    records = world.idempotency_records()
-    assert len(records) == 2
-    for record in records:
-        assert record["id"]["S"].startswith("notifier#record#")
-        assert record["status"]["S"] == "COMPLETED"
-        ttl = int(record["expiration"]["N"]) - time.time()
-        assert 47 * 3600 < ttl <= 48 * 3600
+    # And the outbox remembers each alert, as sent, for a week, under what it announced
+    entries = world.outbox_entries()
+    assert sorted(entry["id"]["S"] for entry in entries) == [
+        f"outbox#SYNC_JOB_STATUS#{KENDRA_KEY}#exec-1#FAILED",
+        f"outbox#SYNC_JOB_STATUS#{QB_KEY}#exec-1#INCOMPLETE",
+    ]
+    for entry in entries:
+        assert "pendingAlert" not in entry and entry["messageId"]["S"]
+        ttl = int(entry["expiration"]["N"]) - time.time()
+        assert 6.9 * 86_400 < ttl <= 7 * 86_400
 
 
-def test_an_sns_failure_fails_only_that_record_and_the_retry_publishes_once(
+def test_an_sns_failure_leaves_that_alert_pending_and_the_sweep_publishes_it_once(
     world: World, capsys
 ) -> None:
     # Given a batch with a Kendra failure and a Q Business incomplete
@@ -241,28 +244,40 @@ def test_an_sns_failure_fails_only_that_record_and_the_retry_publishes_once(
     # When SNS refuses the Kendra alert
     with SnsOutage(KENDRA_KEY) as outage:
         response = invoke(batch)
-    # Then only that record is reported failed, and the other alert went out
-    assert outage.refused == 1
-    assert response == {"batchItemFailures": [{"itemIdentifier": sequence_of(batch, KENDRA_KEY)}]}
-    assert [a["MessageAttributes"]["dataSourceKey"]["Value"] for a in world.alerts()] == [QB_KEY]
-    # And the failure is counted, while the failed job's own metrics wait for its retry
-    emitted = emitted_metrics(capsys.readouterr().out)
-    failed = [(m.dimension_values, m.value) for m in emitted if m.name == "RecordsFailed"]
-    assert failed == [({"Service": "kendra"}, 1.0)]
-    assert "SyncJobsFailed" not in {m.name for m in emitted}
-    # When Lambda retries the batch once SNS is back
-    response = invoke(batch)
-    # Then the Kendra alert goes out exactly once, and nothing is repeated
+        during = invoke(dict(DELIVER_PENDING_EVENT))
+    # Then no record failed (the stream moves on), the other alert went out, both jobs counted
+    assert outage.refused == 2
     assert response == {"batchItemFailures": []}
+    assert [a["MessageAttributes"]["dataSourceKey"]["Value"] for a in world.alerts()] == [QB_KEY]
+    emitted = emitted_metrics(capsys.readouterr().out)
+    assert sorted(m.name for m in emitted if m.name.startswith("SyncJobs")) == [
+        "SyncJobsFailed",
+        "SyncJobsIncomplete",
+    ]
+    # and the sweep during the outage reports it pending, per audited service, zeros included
+    assert during == {"sent": 0, "failed": 1, "pending": {"kendra": 1}}
+    pending = {
+        (m.name, m.dimension_values["Service"]): m.value
+        for m in emitted
+        if m.name in ("AlertsPending", "OldestPendingAlertSeconds")
+    }
+    assert pending[("AlertsPending", "kendra")] == 1.0
+    assert pending[("AlertsPending", "qbusiness")] == 0.0
+    assert pending[("OldestPendingAlertSeconds", "kendra")] >= 0.0
+    # When the sweep runs once SNS is back
+    assert invoke(dict(DELIVER_PENDING_EVENT)) == {"sent": 1, "failed": 0, "pending": {}}
+    # Then the Kendra alert goes out exactly once, and its job is not counted again
     assert [a["MessageAttributes"]["dataSourceKey"]["Value"] for a in world.alerts()] == [
         KENDRA_KEY
     ]
     emitted = emitted_metrics(capsys.readouterr().out)
-    assert [
-        (m.name, m.dimension_values["Service"]) for m in emitted if m.name.startswith("SyncJobs")
-    ] == [("SyncJobsFailed", "kendra")]
-    # And a further redelivery publishes nothing
+    assert [m.name for m in emitted if m.name.startswith("SyncJobs")] == []
+    assert [m.dimension_values["Service"] for m in emitted if m.name == "AlertsPublished"] == [
+        "kendra"
+    ]
+    # And a redelivery of the batch, or another sweep, publishes nothing
     invoke(batch)
+    invoke(dict(DELIVER_PENDING_EVENT))
     assert world.alerts() == []
 
 
@@ -279,4 +294,4 @@ def test_backfilled_history_and_removals_never_alert(world: World) -> None:
     # Then nothing is published and nothing is remembered
     assert response == {"batchItemFailures": []}
     assert world.alerts() == []
-    assert world.idempotency_records() == []
+    assert world.outbox_entries() == []

@@ -1,8 +1,10 @@
-"""In-memory stand-ins with the same interfaces as the adapters (poll.JobApi, JobStore, CursorStore)."""
+"""In-memory stand-ins with the same interfaces as the adapters (poll.JobApi, JobStore,
+CursorStore, outbox.OutboxStore)."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -12,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from sync_auditor.cursor import Cursor
 from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob, iso_utc, parse_iso_utc
+from sync_auditor.outbox import Entry
 from sync_auditor.self_healing import SyncAlreadyRunning
 from sync_auditor.watch import SourceState
 
@@ -146,3 +149,52 @@ class FakeCursorStore:
         assert state.cursor is not None
         self.saves += 1
         self.cursors[data_source_key] = state.cursor
+
+
+class FakeOutbox:
+    """The outbox (outbox.OutboxStore) in memory: entries by id, conditional like the table."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        self._lock = threading.Lock()
+
+    def create(self, entry: Entry, *, lease_until: str | None, keep_until: int | None) -> bool:
+        with self._lock:
+            if entry.id in self.entries:
+                return False
+            self.entries[entry.id] = dataclasses.replace(entry, leased_until=lease_until)
+            return True
+
+    def claim(self, entry_id: str, *, now: str, lease_until: str) -> bool:
+        with self._lock:
+            entry = self.entries.get(entry_id)
+            if entry is None or not entry.pending:
+                return False
+            if entry.leased_until is not None and entry.leased_until >= now:
+                return False
+            self.entries[entry_id] = dataclasses.replace(
+                entry, leased_until=lease_until, attempts=entry.attempts + 1
+            )
+            return True
+
+    def mark_sent(self, entry_id: str, *, message_id: str, now: str, keep_until: int) -> None:
+        with self._lock:
+            self.entries[entry_id] = dataclasses.replace(
+                self.entries[entry_id],
+                pending=False,
+                leased_until=None,
+                sent_at=now,
+                message_id=message_id,
+            )
+
+    def release(self, entry_id: str, *, error_code: str, now: str) -> None:
+        with self._lock:
+            self.entries[entry_id] = dataclasses.replace(
+                self.entries[entry_id], leased_until=None, last_error_code=error_code
+            )
+
+    def pending(self) -> list[Entry]:
+        with self._lock:
+            return sorted(
+                (e for e in self.entries.values() if e.pending), key=lambda e: e.created_at
+            )

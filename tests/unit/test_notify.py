@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from sync_auditor import notify
 from sync_auditor.alert_message import AlertMessage
 from sync_auditor.job_metrics import MetricSet
 from sync_auditor.settings import NotifierSettings
+from tests.unit.fakes import FakeOutbox
 from tests.unit.notifier_builders import (
     KENDRA_KEY,
     QB_KEY,
@@ -29,13 +29,18 @@ SETTINGS = NotifierSettings(topic_arn=TOPIC, state_table="state")
 
 
 class Recorder:
-    """Stands in for SNS, the metric emitter and the idempotency store, and remembers."""
+    """Stands in for SNS, the metric emitter and the outbox, and remembers."""
 
     def __init__(self, fail_publish: bool = False) -> None:
         self.fail_publish = fail_publish
         self.published: list[tuple[str, AlertMessage]] = []
         self.metric_sets: list[MetricSet] = []
-        self.done: dict[str, dict[str, Any]] = {}
+        self.outbox = FakeOutbox()
+
+    @property
+    def done(self) -> dict[str, Any]:
+        """Outbox entries by effect id."""
+        return dict(self.outbox.entries)
 
     def publish(self, topic_arn: str, message: AlertMessage) -> str:
         if self.fail_publish:
@@ -46,20 +51,13 @@ class Recorder:
     def emit(self, metric_sets: Any) -> None:
         self.metric_sets.extend(metric_sets)
 
-    def once(self, record: Mapping[str, Any], action: Callable[[], dict[str, Any]]) -> dict:
-        # Keyed like the real store: by the stream record's eventID; failures leave no trace.
-        event_id = record["eventID"]
-        if event_id not in self.done:
-            self.done[event_id] = action()
-        return self.done[event_id]
-
     def process(self, raw: dict[str, Any], settings: NotifierSettings = SETTINGS):
         return notify.process_record(
             DynamoDBRecord(raw),
             settings,
             publish=self.publish,
             emit_metrics=self.emit,
-            once=self.once,
+            store=self.outbox,
         )
 
     @property
@@ -78,7 +76,12 @@ def test_a_change_into_failed_publishes_one_alert_and_emits_metrics() -> None:
     # When the record is processed
     result = sns.process(record)
     # Then one alert went to the topic, saying what changed
-    assert result == {"alerted": True, "messageId": "message-1", "metricSets": 2}
+    assert result == {
+        "alerted": True,
+        "delivery": "sent",
+        "messageId": "message-1",
+        "metricSets": 2,
+    }
     ((topic, message),) = sns.published
     assert topic == TOPIC
     assert message.subject == "Amazon Kendra sync FAILED: Public docs crawler"
@@ -109,7 +112,12 @@ def test_succeeded_emits_metrics_without_an_alert() -> None:
     sns = Recorder()
     result = sns.process(modify(kendra_job(status="SYNCING"), kendra_job(status="SUCCEEDED")))
     assert sns.published == []
-    assert result == {"alerted": False, "messageId": None, "metricSets": 1}
+    assert result == {
+        "alerted": False,
+        "delivery": "recorded",
+        "messageId": None,
+        "metricSets": 1,
+    }
     assert "SyncJobsSucceeded" in sns.metric_names
     assert "AlertsPublished" not in sns.metric_names
 
@@ -142,7 +150,7 @@ def test_records_that_change_nothing_do_nothing(record: dict[str, Any]) -> None:
     sns = Recorder()
     # When it is processed
     result = sns.process(record)
-    # Then nothing is published or emitted, and the idempotency store is not even asked
+    # Then nothing is published or emitted, and the outbox is not even asked
     assert result is None
     assert (sns.published, sns.metric_sets, sns.done) == ([], [], {})
 
@@ -168,21 +176,45 @@ def test_a_redelivered_record_publishes_once() -> None:
     # When both deliveries are processed
     first = sns.process(record)
     second = sns.process(record)
-    # Then one alert went out and the second delivery got the first one's result
+    # Then one alert went out, and the second delivery found it recorded and did nothing
     assert len(sns.published) == 1
-    assert second == first
+    assert first["delivery"] == "sent" and second["delivery"] == "duplicate"
+    assert sns.metric_names.count("SyncJobsFailed") == 1
 
 
-def test_a_failed_publish_raises_and_emits_nothing() -> None:
+def test_a_refused_publish_leaves_the_alert_pending_and_counts_the_job_once() -> None:
     # Given SNS refusing the publish
     sns = Recorder(fail_publish=True)
     record = modify(kendra_job(status="SYNCING"), kendra_job(status="FAILED"))
-    # When the record is processed, the error reaches the caller (the record will be retried)
-    with pytest.raises(ClientError):
-        sns.process(record)
-    # And no metric was emitted, so the retry does not count the job twice
-    assert sns.metric_sets == []
-    assert sns.done == {}
+    # When the record is processed, and processed again (a redelivery)
+    first = sns.process(record)
+    sns.process(record)
+    # Then the record is done (no stream retry), the alert waits in the outbox, and the job's
+    # metrics were emitted once; no alert was counted as published
+    assert first is not None and first["delivery"] == "pending"
+    (entry,) = sns.done.values()
+    assert entry.pending and entry.last_error_code == "InternalError"
+    assert entry.message is not None and entry.message.attributes["status"] == "FAILED"
+    assert sns.metric_names.count("SyncJobsFailed") == 1
+    assert "AlertsPublished" not in sns.metric_names
+
+
+def test_a_status_the_job_was_in_before_is_not_announced_again() -> None:
+    # Given an execution the API reported FAILED, then SUCCEEDED, then FAILED again
+    sns = Recorder()
+    history = [
+        {"status": s, "observedAt": f"2026-11-22T11:0{n}:00Z"}
+        for n, s in enumerate(["SYNCING", "FAILED", "SUCCEEDED", "FAILED"])
+    ]
+    flipped = modify(
+        kendra_job(status="SUCCEEDED", statusHistory=history[:3]),
+        kendra_job(status="FAILED", statusHistory=history),
+    )
+    # When the flip back is processed
+    result = sns.process(flipped)
+    # Then nothing is announced or counted: the FAILED alert went out the first time
+    assert result is None
+    assert (sns.published, sns.metric_sets) == ([], [])
 
 
 def test_metrics_follow_the_per_data_source_setting() -> None:

@@ -387,7 +387,7 @@ def test_each_decision_is_announced_once_with_its_own_alert_type(
 
     result = sns.process(modify(claimed, kendra_job(selfHealing=state, revision=4)))
 
-    assert result == {"notices": [alert_type]}
+    assert result is not None and result["notices"] == [alert_type]
     ((_, message),) = sns.published
     assert message.attributes["alertType"] == alert_type
     assert message.attributes["status"] == "FAILED"

@@ -85,7 +85,7 @@ def test_a_notice_insert_sends_one_silent_alert() -> None:
     sns = Recorder()
     record = notice_insert()
 
-    assert sns.process(record) == {"notices": ["DATA_SOURCE_SILENT"]}
+    assert sns.process(record) == {"notices": ["DATA_SOURCE_SILENT"], "deliveries": ["sent"]}
     sns.process(record)  # redelivered: the idempotency key is the same eventID
 
     ((_, message),) = sns.published

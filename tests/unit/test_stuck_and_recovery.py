@@ -16,7 +16,7 @@ from sync_auditor.settings import NotifierSettings
 from sync_auditor.stream_filter import NOTIFIER_FILTER_PATTERNS
 from tests.unit.builders import KENDRA_INDEX, KENDRA_SOURCE, QB_APP, QB_INDEX, QB_SOURCE, at, job
 from tests.unit.fakes import FakeApi, FakeCursorStore, FakeJobStore
-from tests.unit.notifier_builders import insert, kendra_job, modify, qbusiness_job
+from tests.unit.notifier_builders import KENDRA_KEY, insert, kendra_job, modify, qbusiness_job
 from tests.unit.test_notify import SETTINGS, Recorder
 
 SIX_HOURS = timedelta(hours=6)
@@ -138,7 +138,7 @@ def test_a_job_newly_marked_stuck_sends_one_stuck_alert() -> None:
 
     result = sns.process(modify(old, new))
 
-    assert result == {"notices": ["SYNC_STUCK"]}
+    assert result is not None and result["notices"] == ["SYNC_STUCK"]
     ((_, message),) = sns.published
     assert message.attributes["alertType"] == "SYNC_STUCK"
     assert message.attributes["status"] == "SYNCING"
@@ -182,7 +182,7 @@ def recovering(previous: dict[str, Any] | None, settings: NotifierSettings = SET
         settings,
         publish=sns.publish,
         emit_metrics=sns.emit,
-        once=sns.once,
+        store=sns.outbox,
         previous_terminal=lambda job: previous,
     )
     return sns
@@ -231,5 +231,8 @@ def test_a_retried_record_does_not_repeat_the_status_alert_or_the_notice() -> No
         "SYNC_JOB_STATUS",
         "SYNC_RECOVERED",
     ]
-    keys = sorted(sns.done)
-    assert len(keys) == 2 and keys[1] == keys[0] + "#SYNC_RECOVERED"
+    # One outbox entry per announcement, named for what it announces
+    assert sorted(sns.done) == [
+        f"SYNC_JOB_STATUS#{KENDRA_KEY}#exec-2#SUCCEEDED",
+        f"SYNC_RECOVERED#{KENDRA_KEY}#exec-2",
+    ]

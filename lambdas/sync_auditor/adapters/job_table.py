@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,10 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
+def _latest(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return max(records, key=lambda r: str(r.get("endTime") or ""), default=None)
+
+
 class JobTable:
     def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
         self.table_name = table_name
@@ -72,38 +76,50 @@ class JobTable:
         item = response.get("Item")
         return from_item(item) if item else None
 
-    def latest_terminal_before(
-        self, data_source_key: str, start_time: str, *, max_pages: int = 5
+    def previous_terminal(
+        self, job: Mapping[str, Any], *, max_pages: int = 5
     ) -> dict[str, Any] | None:
-        """The newest job of the data source that started before `start_time` and has ended.
+        """The newest other job of the data source that had ended before `job` did: started
+        before it, or in the same second and ended no later (start times have one-second
+        precision, so a failure and the retry that follows it can share one).
 
         Newest first on the byDataSource index; open jobs in between are skipped. Bounded:
         a data source with more than a few pages of open jobs in a row has no answer.
         """
+        start, end = str(job["startTime"]), str(job.get("endTime") or "")
         request: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": schema.BY_DATA_SOURCE_INDEX,
-            "KeyConditionExpression": "#pk = :key AND #start < :start",
+            "KeyConditionExpression": "#pk = :key AND #start <= :start",
             "ExpressionAttributeNames": {"#pk": schema.PARTITION_KEY, "#start": schema.START_TIME},
             "ExpressionAttributeValues": {
-                ":key": {"S": data_source_key},
-                ":start": {"S": start_time},
+                ":key": {"S": str(job["dataSourceKey"])},
+                ":start": {"S": start},
             },
             "ScanIndexForward": False,
             "Limit": 10,
             "ReturnConsumedCapacity": "TOTAL",
         }
+        same_second: list[dict[str, Any]] = []
         for _ in range(max_pages):
             response = self._dynamodb.query(**request)
             self.capacity.read(response.get("ConsumedCapacity"))
             for item in response.get("Items", []):
                 record = from_item(item)
-                if record.get("status") in TERMINAL_STATUSES:
-                    return record
+                if record.get("executionId") == job.get("executionId"):
+                    continue
+                if record.get("status") not in TERMINAL_STATUSES:
+                    continue
+                if record.get("startTime") == start:
+                    if str(record.get("endTime") or "") <= end:
+                        same_second.append(record)
+                    continue
+                # Older than every same-second candidate: the newest of those wins, if any.
+                return _latest(same_second) or record
             if not response.get("LastEvaluatedKey"):
-                return None
+                break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return None
+        return _latest(same_second)
 
     def store_reasons(self, key: JobKey, reasons: dict[str, Any]) -> bool:
         """Add the failure-reason summary to a job record, as one more revision.

@@ -1,13 +1,17 @@
-"""Notifier Lambda: the job table's stream in; alerts, job metrics and its own health out.
+"""Notifier Lambda: the job table's stream in (and the state table's notices); alerts, job metrics
+and its own health out. Its schedule also invokes it with DELIVER_PENDING_EVENT: the outbox
+sweep, which publishes alerts SNS did not accept earlier.
 
-The stream delivers at least once and retries from the first failed record, so each record is
-handled at most once through Powertools idempotency (keyed on its eventID, in the state table)
+The stream delivers at least once and retries from the first failed record, so every effect of
+a record is recorded in the outbox before it happens (one per alert, whatever the deliveries)
 and failures are reported per record (`batchItemFailures`); the event source mapping must have
-ReportBatchItemFailures on.
+ReportBatchItemFailures on. A publish SNS refuses is not a failed record: the alert waits in
+the outbox for the sweep.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from functools import cache, partial
@@ -20,31 +24,16 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from sync_auditor import job_metrics, notify
 from sync_auditor.adapters import clients
+from sync_auditor.adapters.outbox_table import OutboxTable
 from sync_auditor.model import SERVICES
 from sync_auditor.observability import logger, tracer
-from sync_auditor.settings import NotifierSettings
-from sync_auditor.table_schema import STATE_KEY, STATE_TTL
+from sync_auditor.settings import DELIVER_PENDING_EVENT, NotifierSettings
 
-# A redelivery comes within the stream's 24 h retention; 48 h leaves room for a late retry.
-IDEMPOTENCY_EXPIRY_SECONDS = 48 * 3600
-# Keys in the state table are "notifier#record#<hash of eventID>", apart from poll cursors.
-IDEMPOTENCY_KEY_PREFIX = "notifier#record"
-
-_idempotency = IdempotencyConfig(
-    event_key_jmespath="eventID",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
-)
 # A whole failed batch is reported record by record too, so RecordsFailed is always counted.
 _processor = BatchProcessor(
     event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
@@ -58,47 +47,41 @@ def _settings() -> NotifierSettings:
     return settings
 
 
-def _once(state_table: str) -> notify.Once:
-    """Runs an action once per stream record; made per invocation around the cached client."""
-    store = DynamoDBPersistenceLayer(
-        table_name=state_table,
-        key_attr=STATE_KEY,
-        expiry_attr=STATE_TTL,
-        boto3_client=clients.client("dynamodb"),
-    )
+def _time_left(context: LambdaContext) -> Callable[[], float]:
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000
+    return lambda: deadline - time.monotonic()
 
-    # On an exception Powertools deletes the in-progress record, so a failed publish is retried.
-    @idempotent_function(
-        data_keyword_argument="record",
-        persistence_store=store,
-        config=_idempotency,
-        key_prefix=IDEMPOTENCY_KEY_PREFIX,
-    )
-    def run_once(
-        *, record: Mapping[str, Any], action: Callable[[], dict[str, Any]]
-    ) -> dict[str, Any]:
-        return action()
 
-    return lambda record, action: run_once(record=record, action=action)
+def is_sweep(event: Mapping[str, Any]) -> bool:
+    return dict(event) == DELIVER_PENDING_EVENT
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     settings = _settings()
-    # Lets an in-progress record expire with this invocation if it times out mid-record.
-    _idempotency.register_lambda_context(context)
-    once = _once(settings.state_table)
+    store = OutboxTable(settings.state_table)
+    time_left = _time_left(context)
+    if is_sweep(event):
+        return notify.publish_pending(settings, store=store, time_left=time_left)
+    return _stream(event, context, settings, store, time_left)
+
+
+def _stream(
+    event: dict[str, Any],
+    context: LambdaContext,
+    settings: NotifierSettings,
+    store: OutboxTable,
+    time_left: Callable[[], float],
+) -> PartialItemFailureResponse:
     failed: Counter[str] = Counter()
+    read_reasons = partial(
+        notify.reasons_from_logs, job_table=settings.job_table, time_left=time_left
+    )
 
     def record_handler(record: DynamoDBRecord) -> None:
         try:
-            notify.process_record(
-                record,
-                settings,
-                once=once,
-                read_reasons=partial(notify.reasons_from_logs, job_table=settings.job_table),
-            )
+            notify.process_record(record, settings, store=store, read_reasons=read_reasons)
         except Exception as error:
             failed[_service_of(record)] += 1
             code = error.response["Error"]["Code"] if isinstance(error, ClientError) else None

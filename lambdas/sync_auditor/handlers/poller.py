@@ -158,6 +158,9 @@ def _summary(
             + report.count(service, "partial"),
             "JobsWritten": report.jobs_written(service),
             "ApiCalls": api_calls[service],
+            # The heartbeat: a tick that got this far completed (its alarm breaches on missing
+            # data, so a poller that stops running, or cannot import, is heard of).
+            job_metrics.TICKS_COMPLETED: 1,
         }
     return {"services": per_service}
 
