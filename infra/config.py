@@ -3,29 +3,24 @@
 Every value is checked at synth time against the constraint the AWS API itself enforces, so a
 typo fails `cdk synth` with the field path, the value and the allowed form, instead of failing
 at deploy time or, worse, making the poller call the API with an id that can never exist.
-The checks live in config_checks.py, the targets in config_targets.py and the schedule in
-config_schedule.py; this module is the schema and its defaults.
+The checks live in config_checks.py; the targets, the schedule and the alerting keys are
+parsed by config_targets.py, config_schedule.py and config_alerts.py; this module is the
+schema, its defaults and load_config.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from infra.config_alerts import SlackChannel, alert_values
 from infra.config_checks import (
     CONTEXT_KEY,
     ConfigError,
-    IdForm,
     Problems,
     check_keys,
-    email_list,
-    flag,
-    id_value,
     int_in,
-    is_int,
-    string_list,
 )
 from infra.config_schedule import configured_heartbeat, heartbeat_minutes, schedule
 from infra.config_targets import (
@@ -36,7 +31,7 @@ from infra.config_targets import (
     kendra_targets,
     qbusiness_targets,
 )
-from sync_auditor.model import DEFAULT_ALERT_STATUSES, TERMINAL_STATUSES
+from sync_auditor.model import DEFAULT_ALERT_STATUSES
 from sync_auditor.settings import DEFAULT_MAX_REQUESTS_PER_SECOND
 
 # The names app.py, the CLI and the other infra modules import from here.
@@ -51,17 +46,6 @@ __all__ = [
     "load_config",
 ]
 
-# chatbot CreateSlackChannelConfiguration allows [0-9A-Z]{1,255} / [A-Za-z0-9]+; Slack's own
-# ids add the prefix (T: workspace; C: channel, G: older private channel), which catches the
-# common mistake of pasting a channel name or a user id.
-SLACK_WORKSPACE_ID: Final = IdForm("Slack workspace (team) id", "T[0-9A-Z]+", 2, 255, "T0123ABCD")
-SLACK_CHANNEL_ID: Final = IdForm("Slack channel id", "[CG][A-Za-z0-9]+", 2, 255, "C0456EFGH")
-
-# Values the CloudWatch Logs PutRetentionPolicy API accepts.
-LOG_RETENTION_DAYS: Final = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
 LOOKBACK_DAYS_RANGE: Final = (1, 365)
 # The boto3 clients keep 32 pooled connections (adapters/clients.py): more parallel calls only queue.
 MAX_PARALLEL_CALLS_RANGE: Final = (1, 32)
@@ -72,14 +56,8 @@ RETRY_MODES: Final = ("standard", "adaptive")
 # poller's other variables take at most ~1 KB (two table names and the namespace can each be
 # 255 characters), so TARGETS gets the rest.
 TARGETS_MAX_BYTES: Final = 4096 - 1024
-# Only terminal statuses reach the notifier (stream_filter.py), so only they can alert.
-ALERT_STATUS_CHOICES: Final = tuple(sorted(TERMINAL_STATUSES))
 # A job open longer than this is STUCK; Kendra and Q Business syncs of big sources take hours.
 DEFAULT_STUCK_AFTER_MINUTES: Final = 360
-SLACK_FORM: Final = 'null or {"workspaceId": "T...", "channelId": "C..."}'
-
-_NAMESPACE_CHARS: Final = re.compile(r"[0-9A-Za-z.\-_/#: ]{1,255}")
-
 KNOWN_KEYS: Final = (
     "schedule",
     "kendra",
@@ -101,12 +79,6 @@ KNOWN_KEYS: Final = (
     "alarmSlack",
     "heartbeatMinutes",
 )
-
-
-@dataclass(frozen=True)
-class SlackChannel:
-    workspace_id: str
-    channel_id: str
 
 
 @dataclass(frozen=True)
@@ -167,40 +139,6 @@ class SyncAuditorConfig:
 
         value = {"kendra": side(self.kendra), "qbusiness": side(self.qbusiness)}
         return json.dumps(value, separators=(",", ":"))
-
-
-def _slack(problems: Problems, path: str, value: Any) -> SlackChannel | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        problems.add(path, value, SLACK_FORM)
-        return None
-    check_keys(problems, path, value, ("workspaceId", "channelId"))
-    ids = {}
-    for key, form in (("workspaceId", SLACK_WORKSPACE_ID), ("channelId", SLACK_CHANNEL_ID)):
-        if key not in value:
-            problems.note(f"{path}.{key}", "is required")
-        else:
-            ids[key] = id_value(problems, f"{path}.{key}", value[key], form)
-    if ids.get("workspaceId") and ids.get("channelId"):
-        return SlackChannel(str(ids["workspaceId"]), str(ids["channelId"]))
-    return None
-
-
-def _namespace(problems: Problems, path: str, value: Any) -> str | None:
-    form = (
-        "1 to 255 characters of letters, digits and . - _ / # : space, not starting with ':' "
-        "nor 'AWS/' (a CloudWatch namespace)"
-    )
-    if (
-        isinstance(value, str)
-        and _NAMESPACE_CHARS.fullmatch(value)
-        and not value.startswith(":")
-        and not value.startswith("AWS/")
-    ):
-        return value
-    problems.add(path, value, form)
-    return None
 
 
 def _path(key: str) -> str:
@@ -267,61 +205,6 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _alert_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
-    """Who hears of what: alerts, their recipients, metrics and logs."""
-    values: dict[str, Any] = {}
-    if "alertStatuses" in raw:
-        values["alert_statuses"] = string_list(
-            problems,
-            _path("alertStatuses"),
-            raw["alertStatuses"],
-            lambda s: s in ALERT_STATUS_CHOICES,
-            f"terminal sync statuses ({', '.join(ALERT_STATUS_CHOICES)})",
-            allow_empty=False,
-        )
-    if "alertEmails" in raw:
-        values["alert_emails"] = email_list(problems, _path("alertEmails"), raw["alertEmails"])
-    if "slack" in raw:
-        values["slack"] = _slack(problems, _path("slack"), raw["slack"])
-    if "metricsNamespace" in raw:
-        values["metrics_namespace"] = _namespace(
-            problems, _path("metricsNamespace"), raw["metricsNamespace"]
-        )
-    if "perDataSourceMetrics" in raw:
-        values["per_data_source_metrics"] = flag(
-            problems, _path("perDataSourceMetrics"), raw["perDataSourceMetrics"]
-        )
-    if "logRetentionDays" in raw:
-        days = raw["logRetentionDays"]
-        if is_int(days) and days in LOG_RETENTION_DAYS:
-            values["log_retention_days"] = days
-        else:
-            problems.add(
-                _path("logRetentionDays"),
-                days,
-                f"one of {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch Logs retention)",
-            )
-    if "recoveryNotices" in raw:
-        values["recovery_notices"] = flag(
-            problems, _path("recoveryNotices"), raw["recoveryNotices"]
-        )
-    return values | _alarm_recipients(problems, raw, values)
-
-
-def _alarm_recipients(
-    problems: Problems, raw: dict[str, Any], alert_values: dict[str, Any]
-) -> dict[str, Any]:
-    """Who gets the health alarms: by default whoever gets the alerts (an operator who set
-    only alertEmails still hears that the auditor stopped); [] / null opt out."""
-    emails = alert_values.get("alert_emails", ())
-    if "alarmEmails" in raw:
-        emails = email_list(problems, _path("alarmEmails"), raw["alarmEmails"])
-    slack = alert_values.get("slack")
-    if "alarmSlack" in raw:
-        slack = _slack(problems, _path("alarmSlack"), raw["alarmSlack"])
-    return {"alarm_emails": emails, "alarm_slack": slack}
-
-
 def _check_whole(problems: Problems, config: SyncAuditorConfig) -> None:
     """Problems only the whole configuration shows."""
     size = len("TARGETS") + len(config.targets_json().encode())
@@ -347,7 +230,7 @@ def load_config(raw: Any) -> SyncAuditorConfig:
         problems.add(CONTEXT_KEY, raw, "an object (set the syncAuditor key in cdk.json context)")
         raise ConfigError(problems.items)
     check_keys(problems, CONTEXT_KEY, raw, KNOWN_KEYS)
-    values = _audit_values(problems, raw) | _alert_values(problems, raw)
+    values = _audit_values(problems, raw) | alert_values(problems, raw)
     if problems.items:
         raise ConfigError(problems.items)
     config = SyncAuditorConfig(**values)

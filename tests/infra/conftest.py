@@ -26,6 +26,7 @@ import aws_cdk as cdk  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
 import app as cdk_app  # noqa: E402
+from infra.config import SyncAuditorConfig, load_config  # noqa: E402
 from infra.stack import SyncAuditorStack  # noqa: E402
 
 # Everything the example in cdk.json does not exercise: discovery of both services, TTL on,
@@ -55,6 +56,11 @@ class Synth:
     stack: SyncAuditorStack
     template: Template
     assembly_dir: Path
+
+    @property
+    def config(self) -> SyncAuditorConfig:
+        """The validated configuration this stack was synthesized from."""
+        return load_config(self.app.node.try_get_context(cdk_app.CONTEXT_KEY))
 
     @property
     def template_json(self) -> dict[str, Any]:

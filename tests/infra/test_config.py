@@ -15,6 +15,7 @@ import pytest
 
 import app as cdk_app
 from infra import config as cfg
+from infra import config_alerts as alerts_cfg
 from infra import config_checks as checks
 from infra import config_targets as targets_cfg
 from infra.config import ConfigError, load_config
@@ -320,7 +321,10 @@ def test_id_forms_are_the_service_models_own(
 def test_slack_id_forms_are_narrower_than_chatbots_own() -> None:
     model = botocore.session.get_session().get_service_model("chatbot")
     members = model.operation_model("CreateSlackChannelConfiguration").input_shape.members
-    forms = ((cfg.SLACK_WORKSPACE_ID, "SlackTeamId"), (cfg.SLACK_CHANNEL_ID, "SlackChannelId"))
+    forms = (
+        (alerts_cfg.SLACK_WORKSPACE_ID, "SlackTeamId"),
+        (alerts_cfg.SLACK_CHANNEL_ID, "SlackChannelId"),
+    )
     for form, member in forms:
         assert form.matches(form.example)
         assert re.fullmatch(members[member].metadata["pattern"], form.example)
@@ -333,7 +337,7 @@ def test_log_retention_choices_are_the_apis_and_all_map_to_cdk() -> None:
     listed = documented.documentation.split("Possible values are:")[1].split("</p>")[0]
     api_values = tuple(int(n) for n in re.findall(r"\d+", listed))
 
-    assert cfg.LOG_RETENTION_DAYS == api_values
+    assert alerts_cfg.LOG_RETENTION_DAYS == api_values
     assert tuple(_RETENTION_BY_DAYS) == api_values
 
 

@@ -149,7 +149,7 @@ def test_table_key_rotates_and_outlives_the_stack(example: Synth) -> None:
     assert key["DeletionPolicy"] == "Retain"
 
 
-def test_state_table_has_its_key_and_ttl(example: Synth) -> None:
+def test_state_table_has_its_key_ttl_stream_and_index_as_devkit_creates_it(example: Synth) -> None:
     resource = example.template_json["Resources"][
         example.logical_id(example.stack.tables.state_table)
     ]
@@ -168,8 +168,16 @@ def test_state_table_has_its_key_and_ttl(example: Synth) -> None:
             return {"TableDescription": {"LatestStreamArn": "arn:stream"}}
 
     local_tables.create_state_table(Recorder(), "state")
+    (local,) = calls
     assert resource["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
-    assert calls[0]["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+    assert local["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+    # and the outbox's index, as devkit creates it locally
+    by_name = lambda items: sorted(items, key=lambda i: i["AttributeName"])  # noqa: E731
+    assert by_name(resource["Properties"]["AttributeDefinitions"]) == by_name(
+        local["AttributeDefinitions"]
+    )
+    assert resource["Properties"]["KeySchema"] == local["KeySchema"]
+    assert resource["Properties"]["GlobalSecondaryIndexes"] == local["GlobalSecondaryIndexes"]
 
 
 def test_state_table_has_the_sparse_pending_alerts_index_the_sweep_queries(
@@ -786,234 +794,3 @@ def test_dead_letter_queues_are_encrypted_and_refuse_plain_http(example: Synth, 
             },
         },
     )
-
-
-# --- monitoring -----------------------------------------------------------------------------
-
-
-def alarms_by_name(synth: Synth) -> dict[str, dict[str, Any]]:
-    return {
-        a["Properties"]["AlarmName"]: a["Properties"]
-        for a in synth.resources("AWS::CloudWatch::Alarm").values()
-    }
-
-
-@pytest.mark.parametrize("service", ["kendra", "qbusiness"])
-def test_job_failures_and_poll_errors_alarm_per_service_on_the_emf_metrics(
-    example: Synth, service: str
-) -> None:
-    alarms = alarms_by_name(example)
-    topic = {"Ref": example.logical_id(example.stack.alerts.alarm_topic)}
-
-    for metric, notify in (
-        ("SyncJobsFailed", False),
-        ("SyncJobsIncomplete", False),
-        ("SyncJobsStuck", False),
-        ("PollErrors", True),
-    ):
-        alarm = alarms[f"SyncAuditor-{service}-{metric}"]
-        assert alarm["Namespace"] == "SyncAuditor"
-        assert alarm["MetricName"] == metric
-        assert alarm["Dimensions"] == [{"Name": "Service", "Value": service}]
-        assert alarm["Statistic"] == "Sum"
-        assert alarm["Period"] == 300
-        assert alarm["Threshold"] == 1
-        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-        assert alarm["TreatMissingData"] == "notBreaching"
-        assert alarm.get("AlarmActions") == alarm.get("OKActions") == ([topic] if notify else None)
-
-
-@pytest.mark.parametrize("function", ["poller", "notifier"])
-def test_function_errors_and_throttles_alarm(example: Synth, function: str) -> None:
-    alarms = alarms_by_name(example)
-    function_ref = {"Ref": example.logical_id(getattr(example.stack, function).function)}
-    topic = {"Ref": example.logical_id(example.stack.alerts.alarm_topic)}
-
-    for metric in ("Errors", "Throttles"):
-        alarm = alarms[f"SyncAuditor-{function}-{metric}"]
-        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", metric)
-        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": function_ref}]
-        assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
-        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-        assert alarm["TreatMissingData"] == "notBreaching"
-        assert alarm["AlarmActions"] == alarm["OKActions"] == [topic]
-
-
-@pytest.mark.parametrize(
-    ("alarm_name", "queue"),
-    [("SyncAuditor-schedule-dlq-Depth", "poller.dead_letter_queue"), ("SyncAuditor-sweep-dlq-Depth", "notifier.sweep.dead_letter_queue"), ("SyncAuditor-notifier-failures-Depth", "notifier.failure_queue")],
-)  # fmt: skip
-def test_any_message_in_a_dead_letter_queue_alarms(
-    example: Synth, alarm_name: str, queue: str
-) -> None:
-    queue_id = example.logical_id(construct_at(example, queue))
-
-    alarm = alarms_by_name(example)[alarm_name]
-
-    assert (alarm["Namespace"], alarm["MetricName"]) == (
-        "AWS/SQS",
-        "ApproximateNumberOfMessagesVisible",
-    )
-    assert alarm["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
-    ]
-    assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 0)
-    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    assert alarm["AlarmActions"] == alarm["OKActions"]
-
-
-def test_a_notifier_falling_behind_the_stream_alarms(example: Synth) -> None:
-    alarm = alarms_by_name(example)["SyncAuditor-notifier-IteratorAge"]
-
-    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "IteratorAge")
-    assert alarm["Dimensions"] == [
-        {
-            "Name": "FunctionName",
-            "Value": {"Ref": example.logical_id(example.stack.notifier.function)},
-        }
-    ]
-    assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 600_000)
-    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    assert alarm["EvaluationPeriods"] == 2
-
-
-@pytest.mark.parametrize("service", ["kendra", "qbusiness"])
-def test_a_failure_self_healing_could_not_retry_alarms_per_service(
-    healing: Synth, service: str
-) -> None:
-    alarm = alarms_by_name(healing)[f"SyncAuditor-{service}-SyncRetriesSkipped"]
-
-    assert (alarm["Namespace"], alarm["MetricName"]) == ("SyncAuditor", "SyncRetriesSkipped")
-    assert alarm["Dimensions"] == [{"Name": "Service", "Value": service}]
-    assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Sum", 300, 1)
-    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert alarm["TreatMissingData"] == "notBreaching"
-    assert "AlarmActions" not in alarm
-    assert "OKActions" not in alarm
-    assert alarm["AlarmDescription"] == (
-        f"sync-auditor: {service} failed sync jobs that self-healing could not retry "
-        "(retry quota reached or start refused)"
-    )
-
-
-@pytest.mark.parametrize("synth_name", ["example", "variant"])
-def test_without_self_healing_there_is_no_retry_alarm(
-    request: pytest.FixtureRequest, synth_name: str
-) -> None:
-    synth: Synth = request.getfixturevalue(synth_name)
-
-    assert not [name for name in alarms_by_name(synth) if "Retries" in name]
-
-
-def test_alarms_follow_the_configured_namespace_and_services(
-    example: Synth, variant: Synth, healing: Synth
-) -> None:
-    assert len(alarms_by_name(example)) == 2 * 5 + 2 * 2 + 3 + 1
-    assert set(alarms_by_name(healing)) - set(alarms_by_name(example)) == {
-        "SyncAuditor-kendra-SyncRetriesSkipped",
-        "SyncAuditor-qbusiness-SyncRetriesSkipped",
-    }
-    assert set(alarms_by_name(example)) <= set(alarms_by_name(healing))
-    for alarm in alarms_by_name(variant).values():
-        if alarm["Namespace"].startswith("AWS/"):
-            continue
-        assert alarm["Namespace"] == "Search/SyncAudit"
-
-
-def dashboard_body(synth: Synth) -> dict[str, Any]:
-    (dashboard,) = synth.resources("AWS::CloudWatch::Dashboard").values()
-    body: dict[str, Any] = json.loads(render(dashboard["Properties"]["DashboardBody"]))
-    return body
-
-
-def metrics_on(body: dict[str, Any]) -> set[tuple[str, ...]]:
-    """(namespace, metric name, dimension values...) of every metric line on the dashboard."""
-    lines = set()
-    for widget in body["widgets"]:
-        for line in widget.get("properties", {}).get("metrics", []):
-            names = [part for part in line if isinstance(part, str)]
-            if names and names[0] != "...":
-                lines.add(tuple(names))
-    return lines
-
-
-def test_dashboard_shows_outcomes_durations_and_auditor_health_per_service(example: Synth) -> None:
-    body = dashboard_body(example)
-    lines = metrics_on(body)
-
-    for service in ("kendra", "qbusiness"):
-        for metric in (
-            "SyncJobsSucceeded", "SyncJobsFailed", "SyncJobsIncomplete", "SyncJobsAborted",
-            "DocumentsFailed", "SyncDurationSeconds",
-            "DataSourcesPolled", "PollErrors", "ApiCalls", "JobsWritten", "DataSourcesDeferred",
-        ):  # fmt: skip
-            assert ("SyncAuditor", metric, "Service", service) in lines
-    # A dashboard leaves out the default statistic, Average.
-    stats = {
-        line[-1].get("stat", "Average")
-        for widget in body["widgets"]
-        for line in widget.get("properties", {}).get("metrics", [])
-        if "SyncDurationSeconds" in line
-    }
-    assert stats == {"Average", "p90", "Maximum"}
-    lambda_metrics = {line[1] for line in lines if line[0] == "AWS/Lambda"}
-    assert {"Invocations", "Errors", "Throttles", "Duration", "IteratorAge"} <= lambda_metrics
-    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName") in {
-        line[:3] for line in lines
-    }
-
-
-@pytest.mark.parametrize("synth_name", ["example", "healing"])
-def test_dashboard_counts_retries_started_and_skipped_with_the_other_notices(
-    request: pytest.FixtureRequest, synth_name: str
-) -> None:
-    synth: Synth = request.getfixturevalue(synth_name)
-    (notices,) = [
-        w["properties"]
-        for w in dashboard_body(synth)["widgets"]
-        if w["properties"].get("title", "").startswith("Stuck jobs")
-    ]
-    lines = {tuple(p for p in line if isinstance(p, str)) for line in notices["metrics"]}
-
-    assert "retries started and skipped" in notices["title"]
-    for service in ("kendra", "qbusiness"):
-        for metric in ("SyncRetriesStarted", "SyncRetriesSkipped"):
-            assert ("SyncAuditor", metric, "Service", service) in lines
-
-
-def test_dashboard_lists_alerts_and_poll_errors_per_data_source_from_the_logs(
-    example: Synth,
-) -> None:
-    queries = {
-        w["properties"]["title"]: w["properties"]["query"]
-        for w in dashboard_body(example)["widgets"]
-        if w["type"] == "log"
-    }
-    notifier_logs = example.logical_id(example.stack.notifier.auditor.log_group)
-    poller_logs = example.logical_id(example.stack.poller.auditor.log_group)
-
-    alerts = queries["Alerts per data source (notifier log)"]
-    assert alerts.startswith(f"SOURCE '<{notifier_logs}>'")
-    assert "filter message = 'alert published'" in alerts
-    assert "by dataSourceKey" in alerts
-    errors = queries["Poll errors per data source (poller log)"]
-    assert errors.startswith(f"SOURCE '<{poller_logs}>'")
-    assert "filter message = 'data source poll failed'" in errors
-
-
-def test_per_data_source_metric_search_appears_only_when_switched_on(
-    example: Synth, variant: Synth
-) -> None:
-    def searches(synth: Synth) -> list[str]:
-        return [
-            line[0]["expression"]
-            for w in dashboard_body(synth)["widgets"]
-            for line in w.get("properties", {}).get("metrics", [])
-            if isinstance(line[0], dict) and "expression" in line[0]
-        ]
-
-    assert searches(example) == []
-    assert searches(variant) == [
-        """SEARCH('{"Search/SyncAudit",DataSourceKey,Service} MetricName="SyncJobsFailed"', 'Sum', 3600)""",
-        """SEARCH('{"Search/SyncAudit",DataSourceKey,Service} MetricName="SyncJobsIncomplete"', 'Sum', 3600)""",
-    ]
