@@ -28,7 +28,7 @@ NOTIFIER_FILTER_PATTERNS: tuple[dict[str, Any], ...] = (
     STUCK_FILTER_PATTERN,
 )
 
-# The state table's stream (NEW_IMAGE) carries everything written there (cursors, idempotency
+# The state table's stream (NEW_IMAGE) carries everything written there (cursors, outbox
 # records); only an inserted notice is for the notifier.
 NOTICE_FILTER_PATTERNS: tuple[dict[str, Any], ...] = (
     {

@@ -13,7 +13,8 @@ STATUS = "status"
 # TTL attribute, set only when retentionDays is configured (epoch seconds).
 EXPIRES_AT = "expiresAt"
 
-# The state table holds poll cursors and the notifier's idempotency records.
+# The state table holds poll state (cursors, first attempts, deferrals), notices, the retry
+# quota and the alert outbox.
 STATE_KEY = "id"
 STATE_TTL = "expiration"
 
