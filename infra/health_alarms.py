@@ -174,8 +174,8 @@ def add_notifier_alarms(
             "published (SNS or the notifier failing), or the outbox sweep stopped reporting"
         ),
         runbook=(
-            "check the notifier's log and the SNS service health; pending alerts (the state "
-            "table's pendingAlerts index) go out on their own once publishing works"
+            "check the notifier's log and the SNS service health; `sync-auditor pending` lists "
+            "what waits, and the sweep (or `pending --send`) delivers it once publishing works"
         ),
     )
     alarms.add(
