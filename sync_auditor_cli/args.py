@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from sync_auditor.model import ALL_STATUSES, SERVICES
 from sync_auditor_cli import datasource
-from sync_auditor_cli.commands import audit, devtools, failures, history, show
+from sync_auditor_cli.commands import audit, devtools, failures, history, pending, show
 from sync_auditor_cli.errors import EXIT_CODES_HELP
 from sync_auditor_cli.output import FORMATS
 from sync_auditor_cli.queries import (
@@ -48,10 +48,11 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _aws_options(*, state_table: bool = False) -> argparse.ArgumentParser:
+def _aws_options(*, state_table: bool = False, job_table: bool = True) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("AWS")
-    group.add_argument("--table", metavar="NAME", help=f"job table (else ${JOB_TABLE_ENV})")
+    if job_table:
+        group.add_argument("--table", metavar="NAME", help=f"job table (else ${JOB_TABLE_ENV})")
     if state_table:
         group.add_argument(
             "--state-table", metavar="NAME", help=f"state table (else ${STATE_TABLE_ENV})"
@@ -195,6 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run",
         action="store_true",
         help="read the tables and the APIs, print what would change, write nothing",
+    )
+
+    sub = _add(
+        commands,
+        "pending",
+        pending.run,
+        "alerts SNS has not accepted yet (the outbox), oldest first; --send publishes them now",
+        [_aws_options(state_table=True, job_table=False), _output_option()],
+        "sync-auditor pending --send",
+    )
+    sub.add_argument(
+        "--send",
+        action="store_true",
+        help="publish every pending alert now (the notifier's sweep does this every 5 minutes)",
     )
 
     _add(
