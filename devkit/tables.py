@@ -64,7 +64,10 @@ def create_state_table(dynamodb: Any, name: str) -> str:
                     {"AttributeName": schema.PENDING_ALERT, "KeyType": "HASH"},
                     {"AttributeName": schema.CREATED_AT, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {
+                    "ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": list(schema.PENDING_ALERTS_PROJECTION),
+                },
             }
         ],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},

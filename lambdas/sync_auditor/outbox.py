@@ -71,6 +71,8 @@ class Entry:
     created_at: str
     execution_id: str | None = None
     topic_arn: str | None = None
+    # The alert's subject, kept beside its body: the index carries it, the body it does not.
+    subject: str | None = None
     message: AlertMessage | None = None
     pending: bool = False
     attempts: int = 0
@@ -85,8 +87,9 @@ class OutboxStore(Protocol):
         """Write `entry` unless its id exists (then False)."""
         ...
 
-    def claim(self, entry_id: str, *, now: str, lease_until: str) -> bool:
-        """Lease a pending entry whose lease is absent or over; False when it is not there."""
+    def claim(self, entry_id: str, *, now: str, lease_until: str) -> Entry | None:
+        """Lease a pending entry whose lease is absent or over; the whole entry (its message
+        included), or None when it is not pending or leased by another."""
         ...
 
     def mark_sent(self, entry_id: str, *, message_id: str, now: str, keep_until: int) -> None: ...
@@ -96,7 +99,7 @@ class OutboxStore(Protocol):
         ...
 
     def pending(self) -> Iterable[Entry]:
-        """Pending entries, oldest first."""
+        """Pending entries, oldest first, as the index carries them (no message body)."""
         ...
 
 
@@ -144,6 +147,7 @@ def deliver(
         execution_id=effect.execution_id,
         created_at=stamp,
         topic_arn=topic_arn if effect.message is not None else None,
+        subject=effect.message.subject if effect.message is not None else None,
         message=effect.message,
         pending=effect.message is not None,
         attempts=1 if effect.message is not None else 0,
@@ -221,9 +225,10 @@ def sweep(
         can_try = failures_in_a_row < SWEEP_GIVES_UP_AFTER and time_left() > SWEEP_MARGIN_SECONDS
         if can_try and not _leased(entry, now):
             stamp = iso_utc(now)
-            if store.claim(entry.id, now=stamp, lease_until=iso_utc(now + LEASE)):
+            claimed = store.claim(entry.id, now=stamp, lease_until=iso_utc(now + LEASE))
+            if claimed is not None:
                 result = _publish(
-                    entry, store=store, publish=publish, emit_metrics=emit_metrics, now=now
+                    claimed, store=store, publish=publish, emit_metrics=emit_metrics, now=now
                 )
                 delivered = result.outcome == "sent"
                 report.sent += delivered
@@ -270,5 +275,5 @@ def entry_summary(entry: Entry) -> Mapping[str, Any]:
         "createdAt": entry.created_at,
         "attempts": entry.attempts,
         "lastErrorCode": entry.last_error_code,
-        "subject": entry.message.subject if entry.message else None,
+        "subject": entry.subject,
     }

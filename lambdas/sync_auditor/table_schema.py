@@ -25,3 +25,17 @@ OUTBOX_PREFIX = "outbox#"
 PENDING_ALERTS_INDEX = "pendingAlerts"
 PENDING_ALERT = "pendingAlert"
 CREATED_AT = "createdAt"
+# What the index carries besides its keys: enough to list, count and age pending alerts. The
+# message bodies (several KB) stay out of it, so entering and leaving the index costs one write
+# unit each; the sweep gets the body from the write that leases the entry.
+PENDING_ALERTS_PROJECTION = (
+    "alertType",
+    "service",
+    "dataSourceKey",
+    "executionId",
+    "status",
+    "subject",
+    "attempts",
+    "leasedUntil",
+    "lastErrorCode",
+)

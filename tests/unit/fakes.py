@@ -165,17 +165,17 @@ class FakeOutbox:
             self.entries[entry.id] = dataclasses.replace(entry, leased_until=lease_until)
             return True
 
-    def claim(self, entry_id: str, *, now: str, lease_until: str) -> bool:
+    def claim(self, entry_id: str, *, now: str, lease_until: str) -> Entry | None:
         with self._lock:
             entry = self.entries.get(entry_id)
             if entry is None or not entry.pending:
-                return False
+                return None
             if entry.leased_until is not None and entry.leased_until >= now:
-                return False
+                return None
             self.entries[entry_id] = dataclasses.replace(
                 entry, leased_until=lease_until, attempts=entry.attempts + 1
             )
-            return True
+            return self.entries[entry_id]
 
     def mark_sent(self, entry_id: str, *, message_id: str, now: str, keep_until: int) -> None:
         with self._lock:
@@ -194,7 +194,9 @@ class FakeOutbox:
             )
 
     def pending(self) -> list[Entry]:
+        """As the index carries them: without the message body."""
         with self._lock:
             return sorted(
-                (e for e in self.entries.values() if e.pending), key=lambda e: e.created_at
+                (dataclasses.replace(e, message=None) for e in self.entries.values() if e.pending),
+                key=lambda e: e.created_at,
             )

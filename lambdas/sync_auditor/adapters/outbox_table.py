@@ -19,6 +19,7 @@ _CONDITION_FAILED = "ConditionalCheckFailedException"
 _OPTIONAL_TEXT = {
     "executionId": "execution_id",
     "topicArn": "topic_arn",
+    "subject": "subject",
     "leasedUntil": "leased_until",
     "lastErrorCode": "last_error_code",
     "sentAt": "sent_at",
@@ -47,7 +48,6 @@ def to_item(entry: Entry) -> dict[str, Any]:
     if entry.pending:
         item[schema.PENDING_ALERT] = _s(PENDING)
     if entry.message is not None:
-        item["subject"] = _s(entry.message.subject)
         item["message"] = _s(entry.message.message)
         item["messageAttributes"] = {
             "M": {name: _s(value) for name, value in entry.message.attributes.items()}
@@ -104,15 +104,16 @@ class OutboxTable:
             item["leasedUntil"] = _s(lease_until)
         if keep_until is not None:
             item[schema.STATE_TTL] = {"N": str(keep_until)}
-        return self._write(
+        created = self._write(
             "put_item",
             Item=item,
             ConditionExpression="attribute_not_exists(#id)",
             ExpressionAttributeNames={"#id": schema.STATE_KEY},
         )
+        return created is not None
 
-    def claim(self, entry_id: str, *, now: str, lease_until: str) -> bool:
-        return self._write(
+    def claim(self, entry_id: str, *, now: str, lease_until: str) -> Entry | None:
+        response = self._write(
             "update_item",
             Key=self._key(entry_id),
             UpdateExpression="SET #lease = :until, #attempts = #attempts + :one, #at = :now",
@@ -130,7 +131,9 @@ class OutboxTable:
                 ":now": _s(now),
                 ":one": {"N": "1"},
             },
+            ReturnValues="ALL_NEW",
         )
+        return None if response is None else from_item(response["Attributes"])
 
     def mark_sent(self, entry_id: str, *, message_id: str, now: str, keep_until: int) -> None:
         # Unconditional on purpose: the publish happened, and the entry must say so.
@@ -194,8 +197,8 @@ class OutboxTable:
         item = response.get("Item")
         return from_item(item) if item else None
 
-    def _write(self, operation: str, **request: Any) -> bool:
-        """One conditional write; False when its condition did not hold."""
+    def _write(self, operation: str, **request: Any) -> dict[str, Any] | None:
+        """One conditional write; its response, or None when its condition did not hold."""
         try:
             response = getattr(self._dynamodb, operation)(
                 TableName=self.table_name, ReturnConsumedCapacity="TOTAL", **request
@@ -205,6 +208,6 @@ class OutboxTable:
                 raise
             # A failed condition still consumes a write unit.
             self.capacity.write(error.response.get("ConsumedCapacity"), extra=1)
-            return False
+            return None
         self.capacity.write(response.get("ConsumedCapacity"))
-        return True
+        return dict(response)
