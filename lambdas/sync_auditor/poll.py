@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from sync_auditor.cursor import Cursor, next_cursor, window_start
 from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
 from sync_auditor.policies import SourcePolicy, silent_since
+from sync_auditor.poll_report import PollReport, SourceResult
 from sync_auditor.records import (
     new_record,
     next_revision,
@@ -35,7 +36,6 @@ CLOCK_SKEW = timedelta(hours=1)
 # polls that keep changing the same job make a write lose the race more than once).
 WRITE_ATTEMPTS = 3
 
-Outcome = Literal["polled", "partial", "deferred", "error"]
 # What botocore's parsers raise on a response whose members have the wrong JSON type (an
 # object sent as a string, an unreadable timestamp). Raised while reading one data source's
 # pages, they are that data source's error: one bad response must not fail the whole tick.
@@ -85,35 +85,6 @@ class CursorStore(Protocol):
     def begin(self, data_source_key: str, audited_since: str) -> SourceState: ...
     def scope_starts(self, scopes: Iterable[str], now: str) -> dict[str, str]: ...
     def save(self, data_source_key: str, state: SourceState, now: str) -> None: ...
-
-
-@dataclass
-class SourceResult:
-    source: DataSourceRef
-    outcome: Outcome
-    jobs_seen: int = 0
-    jobs_written: int = 0
-    backfill: bool = False
-    error_code: str | None = None
-
-
-@dataclass
-class PollReport:
-    results: list[SourceResult] = field(default_factory=list)
-
-    def count(self, service: str, outcome: Outcome) -> int:
-        return sum(1 for r in self.results if r.source.service == service and r.outcome == outcome)
-
-    def jobs_written(self, service: str) -> int:
-        return sum(r.jobs_written for r in self.results if r.source.service == service)
-
-    @property
-    def deferred_keys(self) -> list[str]:
-        return [r.source.key for r in self.results if r.outcome in ("deferred", "partial")]
-
-
-class DeadlineReached(Exception):
-    """Raised between pages when the poll must stop to save its work before the Lambda ends."""
 
 
 def _dedupe(jobs: Iterable[SyncJob]) -> list[SyncJob]:

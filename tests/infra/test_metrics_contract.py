@@ -16,7 +16,7 @@ import pytest
 from sync_auditor import alert_message, job_metrics
 from sync_auditor.handlers import poller
 from sync_auditor.model import TERMINAL_STATUSES
-from sync_auditor.poll import PollReport
+from sync_auditor.poll_report import PollReport
 
 from .conftest import Synth
 from .test_dashboard import dashboard_body

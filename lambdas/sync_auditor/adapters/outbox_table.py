@@ -190,13 +190,6 @@ class OutboxTable:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def get(self, entry_id: str) -> Entry | None:
-        response = self._dynamodb.get_item(
-            TableName=self.table_name, Key=self._key(entry_id), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return from_item(item) if item else None
-
     def _write(self, operation: str, **request: Any) -> dict[str, Any] | None:
         """One conditional write; its response, or None when its condition did not hold."""
         try:

@@ -24,8 +24,9 @@ from sync_auditor.job_metrics import Metric, MetricSet
 from sync_auditor.model import SERVICES
 from sync_auditor.observability import logger, tracer
 from sync_auditor.policies import policy_for
-from sync_auditor.poll import Poller, PollReport
+from sync_auditor.poll import Poller
 from sync_auditor.poll_errors import error_code_of
+from sync_auditor.poll_report import PollReport
 from sync_auditor.self_healing import Healer
 from sync_auditor.settings import PollerSettings
 
