@@ -93,9 +93,9 @@ def add_poller_alarms(alarms: AlarmFactory, config: SyncAuditorConfig, poller: P
         evaluation_periods=3,
         datapoints_to_alarm=2,
         meaning=(
-            f"the poller ran {POLLER_DURATION_SHARE:.0%} of its {timeout_ms // 60000}-minute "
-            "timeout or more in 2 of the last 3 poll intervals: ticks are about to be cut short "
-            "and data sources deferred"
+            f"the poller ran for {POLLER_DURATION_SHARE:.0%} or more of its "
+            f"{timeout_ms // 60000}-minute timeout in 2 of the last 3 poll intervals: ticks are "
+            "about to be cut short and data sources deferred"
         ),
         runbook=(
             "as for DataSourcesDeferred: raise maxRequestsPerSecond or maxParallelCalls, or "
@@ -184,8 +184,8 @@ def add_notifier_alarms(
         threshold=1,
         meaning="SNS could not deliver alerts to some subscribers of the alert topic",
         runbook=(
-            "check the topic's subscriptions in the SNS console (an unconfirmed or bouncing "
-            "address, a deleted Chatbot configuration)"
+            "check the topic's subscriptions in the SNS console (a bouncing address, a deleted "
+            "Chatbot configuration, an endpoint of your own that fails)"
         ),
     )
 
@@ -196,7 +196,7 @@ def add_function_alarms(alarms: AlarmFactory, poller: Poller, notifier: Notifier
         (
             "notifier",
             notifier.function,
-            "a stream batch or an outbox sweep failed; both are retried",
+            "a stream batch failed (it is retried) or an outbox sweep did (the next one repeats it)",
         ),
     ):
         alarms.add(

@@ -74,12 +74,14 @@ class AuditTables(Construct):
             **common,
         )
         # Sparse: only outbox items still to deliver carry the partition key, so the notifier's
-        # sweep reads what is pending, oldest first, and nothing else.
+        # sweep reads what is pending, oldest first, and nothing else. Only the small attributes
+        # are projected (the bodies stay out), so entering and leaving it costs one write unit.
         self.state_table.add_global_secondary_index(
             index_name=schema.PENDING_ALERTS_INDEX,
             partition_key=dynamodb.Attribute(name=schema.PENDING_ALERT, type=_STRING),
             sort_key=dynamodb.Attribute(name=schema.CREATED_AT, type=_STRING),
-            projection_type=dynamodb.ProjectionType.ALL,
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=list(schema.PENDING_ALERTS_PROJECTION),
         )
 
     def job_index_arn(self, name: str) -> str:

@@ -195,9 +195,14 @@ def test_state_table_has_the_sparse_pending_alerts_index_the_sweep_queries(
                 {"AttributeName": schema.PENDING_ALERT, "KeyType": "HASH"},
                 {"AttributeName": schema.CREATED_AT, "KeyType": "RANGE"},
             ],
-            "Projection": {"ProjectionType": "ALL"},
+            "Projection": {
+                "ProjectionType": "INCLUDE",
+                "NonKeyAttributes": list(schema.PENDING_ALERTS_PROJECTION),
+            },
         }
     ]
+    # the bodies stay out of the index: what the sweep lists and ages, nothing more
+    assert "message" not in schema.PENDING_ALERTS_PROJECTION
     assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
         {"AttributeName": "createdAt", "AttributeType": "S"},
         {"AttributeName": "id", "AttributeType": "S"},
