@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sync_auditor import alert_message, changes, failure_reasons, job_metrics, outbox
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import alerts_topic
-from sync_auditor.adapters.job_logs import DEFAULT_BUDGET, JobLogs
+from sync_auditor.adapters.job_logs import JobLogs
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.changes import Notice, StatusChange
 from sync_auditor.model import DataSourceRef, is_terminal
@@ -171,17 +171,19 @@ def reasons_from_logs(
     source = DataSourceRef.from_key(str(job["dataSourceKey"]))
     execution_id = str(job["executionId"])
     group = failure_reasons.log_group(source)
-    seconds = min(DEFAULT_BUDGET.max_seconds, time_left() - REASONS_RESERVE_SECONDS)
+    seconds = time_left() - REASONS_RESERVE_SECONDS
     if seconds < MIN_READ_SECONDS:
         # Too little of the invocation is left: the alert goes now, saying why without them.
         read = failure_reasons.LogRead([], error_code=NO_TIME_LEFT)
     else:
-        if logs is None:
-            logs = JobLogs(budget=replace(DEFAULT_BUDGET, max_seconds=seconds))
-        read = logs.read(
-            group,
-            failure_reasons.stream_prefixes(source, execution_id, job.get("startTime")),
-            window,
+        read = (
+            (logs or JobLogs())
+            .within(seconds)
+            .read(
+                group,
+                failure_reasons.stream_prefixes(source, execution_id, job.get("startTime")),
+                window,
+            )
         )
     url = None
     if alert_message.console_url(source, change.region):  # a known region

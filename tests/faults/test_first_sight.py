@@ -5,7 +5,7 @@ auditing began; an open job is followed whatever its start time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from devkit.loopback import Loopback
 from sync_auditor.handlers import poller
@@ -177,3 +177,30 @@ def test_a_qbusiness_job_still_running_is_seen_whatever_the_end_time_filter_mean
     lb.simulator.put_job(key, "running", "FAILED", minutes_ago(2), minutes_ago(1))
     tick(lb)
     assert status_alerts(lb, [key]) == {(key, "running", "FAILED"): 1}
+
+
+def test_a_first_read_cut_by_the_deadline_silences_nothing_that_ended_after_it(
+    lb: Loopback,
+) -> None:
+    # Given a data source with three pages of history, whose first read the deadline cuts
+    index = new_id()
+    key = kendra_key(index, "long-history")
+    for n in range(25):
+        start = minutes_ago(3 * DAY - n * 60)
+        lb.simulator.put_job(key, f"old-{n:02d}", "FAILED", start, start + timedelta(minutes=5))
+    lb.configure(
+        {"kendra": [{"indexId": index, "dataSourceIds": ["long-history"]}]},
+        MAX_REQUESTS_PER_SECOND=1000,
+    )
+    pages_left = iter([1.0, 0.0])  # one page, then the deadline
+    summary = poller.run(PollerSettings.from_env(), time_left=lambda: next(pages_left, 0.0))
+    lb.notify()
+    assert summary["services"]["kendra"]["DataSourcesDeferred"] == 1  # partial
+
+    # When a sync fails before the next tick finishes the read
+    lb.simulator.put_job(key, "after", "FAILED", minutes_ago(5), ended_now())
+    tick(lb)
+
+    # Then that failure alerts, and none of the history does
+    assert status_alerts(lb, [key]) == {(key, "after", "FAILED"): 1}
+    assert len(records(lb, key)) == 26

@@ -249,3 +249,32 @@ def test_the_alert_goes_out_with_its_reasons_even_when_storing_them_fails() -> N
     assert summary is not None and summary.failed_documents == 4  # 2 in each of the 2 streams
     assert summary.insights_url and "us-east-1" in summary.insights_url
     assert stored and stored[0][0] == (kendra_job()["dataSourceKey"], "exec-1")
+
+
+def test_the_read_never_takes_more_than_the_invocation_has_left() -> None:
+    from sync_auditor.notify import REASONS_RESERVE_SECONDS, StatusChange, reasons_from_logs
+
+    change = StatusChange(job=kendra_job(), previous_status="SYNCING", region="us-east-1")
+    ticks = iter(range(1000))  # each look at the clock is one second later
+    served = FakeLogs()
+    logs = JobLogs(client=lambda: served, clock=lambda: float(next(ticks)))
+
+    # Given 3 s left beyond the reserve: the read stops there, not at the usual 8 s
+    summary = reasons_from_logs(
+        change,
+        job_table="",
+        logs=logs,
+        time_left=lambda: REASONS_RESERVE_SECONDS + 3,
+    )
+    assert summary is not None and summary.truncated
+    assert served.calls == 2  # the 8-second budget alone would have allowed 6 pages
+    # Given less than a second beyond it: no read at all, and the alert says why
+    fake = FakeLogs()
+    summary = reasons_from_logs(
+        change,
+        job_table="",
+        logs=JobLogs(client=lambda: fake),
+        time_left=lambda: REASONS_RESERVE_SECONDS + 0.5,
+    )
+    assert summary is not None and summary.logging == "unreadable"
+    assert summary.error_code == "NotifierTimeBudgetExhausted" and fake.calls == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -63,6 +63,11 @@ class JobLogs:
         self.budget = budget
         self._clock = clock
         self.calls = 0
+
+    def within(self, seconds: float) -> JobLogs:
+        """The same reader with at most `seconds` for its read (what the invocation has left)."""
+        budget = replace(self.budget, max_seconds=min(self.budget.max_seconds, seconds))
+        return JobLogs(client=self._client, budget=budget, clock=self._clock)
 
     def read(
         self, group: str, prefixes: Sequence[str], window: tuple[datetime, datetime]
