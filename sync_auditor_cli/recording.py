@@ -17,6 +17,7 @@ from sync_auditor.adapters.job_table import JobKey, JobTable
 from sync_auditor.adapters.kendra import KendraApi
 from sync_auditor.adapters.qbusiness import QBusinessApi
 from sync_auditor.adapters.state_table import CursorStore
+from sync_auditor.changes import been_in
 from sync_auditor.model import DataSourceRef, SyncJob
 from sync_auditor.watch import SourceState
 from sync_auditor_cli.progress import Progress
@@ -38,12 +39,14 @@ class JobChange:
     backfilled: bool
     # The poller marked the job stuck (open longer than stuckAfterMinutes) with this write.
     stuck: bool = False
+    # The job was in this status before (a status the API flipped back to): announced then.
+    returned: bool = False
 
     def alerts(self, alert_statuses: Iterable[str]) -> bool:
-        """Whether the notifier will alert: a change INTO an alert status, or a new stuck mark,
-        never for backfilled history. (Recovery notices depend on the job before this one,
-        which the notifier looks up; they are not predicted here.)"""
-        moved = self.kind == "new" or self.kind == "status"
+        """Whether the notifier will alert: a change INTO an alert status the job was not in
+        before, or a new stuck mark, never for backfilled history. (Recovery notices depend on
+        the job before this one, which the notifier looks up; they are not predicted here.)"""
+        moved = (self.kind == "new" or self.kind == "status") and not self.returned
         into_alert = moved and self.status in set(alert_statuses)
         return (into_alert or self.stuck) and not self.backfilled
 
@@ -107,6 +110,7 @@ def _change(record: dict[str, Any], before: dict[str, Any] | None) -> JobChange:
         start_time=record.get(schema.START_TIME),
         backfilled=bool(record.get("backfilled")),
         stuck=bool(record.get("stuckAt")) and not (before or {}).get("stuckAt"),
+        returned=been_in(record, str(record["status"])),
     )
 
 

@@ -60,7 +60,7 @@ def status_change(record: DynamoDBRecord) -> StatusChange | None:
     previous = old.get("status") or None
     if previous == new["status"] or new.get("backfilled") is True:
         return None
-    if _been_in(new, str(new["status"])):
+    if been_in(new, str(new["status"])):
         return None
     _check_identity(new)
     return StatusChange(job=new, previous_status=previous, region=record.aws_region or "")
@@ -190,7 +190,7 @@ def _recovered_alert(
     )
 
 
-def _been_in(job: Mapping[str, Any], status: str) -> bool:
+def been_in(job: Mapping[str, Any], status: str) -> bool:
     """Whether the job was observed in `status` before its latest observation."""
     history = job.get("statusHistory") or []
     return any(entry.get("status") == status for entry in history[:-1])
