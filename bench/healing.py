@@ -8,9 +8,7 @@ tick after. Part of `make bench`; alone: `python -m bench.healing [--sources N]`
 
 from __future__ import annotations
 
-import argparse
 import copy
-import logging
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.fleet import Fleet
-from devkit.loopback import Loopback, loopback
+from devkit.loopback import Loopback
 
 START_CALLS = ("kendra:StartDataSourceSyncJob", "qbusiness:StartDataSourceSyncJob")
 TICKS = ("quiet", "jobs running", "jobs FAILED (InternalError)", "the tick after")
@@ -122,17 +120,9 @@ def report(runs: dict[str, list[HealingTick]], sources: int) -> Iterable[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sources", type=int, default=100, help="data sources (default 100)")
-    args = parser.parse_args(argv)
-    from bench.run import prepare
+    from bench.run import standalone
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with loopback() as lb:
-        prepare()
-        runs = measure(lb, 0x4EA1, args.sources)
-    print("\n".join(report(runs, args.sources)))
-    return 0
+    return standalone(__doc__, measure, report, 0x4EA1, argv)
 
 
 if __name__ == "__main__":

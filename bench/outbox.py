@@ -8,9 +8,7 @@ is back. Part of `make bench`; alone: `python -m bench.outbox [--sources N]`.
 
 from __future__ import annotations
 
-import argparse
 import io
-import logging
 import math
 import sys
 import threading
@@ -21,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.fleet import Fleet
-from devkit.loopback import STATE_TABLE, Loopback, loopback
+from devkit.loopback import STATE_TABLE, Loopback
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters import clients
 
@@ -207,29 +205,21 @@ def report(phases: list[Phase], sources: int) -> Iterable[str]:
     yield ""
     yield (
         "Outbox requests and units are the DynamoDB calls on the state table's `outbox#` items "
-        "and its `pendingAlerts` index, as moto reports ReturnConsumedCapacity (1 per PutItem, 0.5 "
-        "per UpdateItem whatever the size; a failed condition counts 1). A quiet tick touches the outbox not at "
-        "all: nothing changed, nothing streamed. The sweep (every 5 minutes) is one Query of "
-        "the sparse index. A terminal change without an alert writes one entry (the baseline "
-        "of the ratio); an alert writes its entry and marks it sent. Real DynamoDB also charges "
-        "the sparse index's writes: an alert enters it and leaves it; metrics-only entries never "
-        "enter it. The notifier this replaces kept a Powertools "
+        "and its `pendingAlerts` index, as moto reports ReturnConsumedCapacity (1 per PutItem, "
+        "0.5 per UpdateItem whatever the size; a failed condition counts 1). A quiet tick "
+        "touches the outbox not at all: nothing changed, nothing streamed. The sweep (every 5 "
+        "minutes) is one Query of the sparse index. A terminal change without an alert writes "
+        "one entry (the baseline of the ratio); an alert writes its entry and marks it sent. "
+        "Real DynamoDB also charges the sparse index's writes: an alert enters it and leaves "
+        "it; metrics-only entries never enter it. The notifier this replaces kept a Powertools "
         "idempotency record per stream record (a put and an update: 2 write units, alert or not)."
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sources", type=int, default=100, help="data sources (default 100)")
-    args = parser.parse_args(argv)
-    from bench.run import prepare
+    from bench.run import standalone
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with loopback() as lb:
-        prepare()
-        phases = measure(lb, 0x0B0C, args.sources)
-    print("\n".join(report(phases, args.sources)))
-    return 0
+    return standalone(__doc__, measure, report, 0x0B0C, argv)
 
 
 if __name__ == "__main__":

@@ -401,6 +401,25 @@ def prepare() -> None:
     clients.pace(None)
 
 
+def standalone(
+    doc: str,
+    measure: Callable[[Loopback, int, int], Any],
+    report: Callable[[Any, int], Iterable[str]],
+    label: int,
+    argv: list[str] | None,
+) -> int:
+    """One of the side measurements (self-healing, the outbox) run alone on a fresh loopback."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--sources", type=int, default=100, help="data sources (default 100)")
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with loopback() as lb:
+        prepare()
+        measured = measure(lb, label, args.sources)
+    print("\n".join(report(measured, args.sources)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 and 100 only (about 1.5 minutes)")

@@ -37,11 +37,23 @@ class FakeApi:
     def job_pages(
         self, source: DataSourceRef, since: datetime, until: datetime
     ) -> Iterator[list[SyncJob]]:
-        matching = [
-            j
-            for j in self.jobs.get(source.key, {}).values()
-            if j.start_time is None or since <= parse_iso_utc(j.start_time) <= until
-        ]
+        yield from self._pages(
+            source,
+            [
+                j
+                for j in self.jobs.get(source.key, {}).values()
+                if j.start_time is None or since <= parse_iso_utc(j.start_time) <= until
+            ],
+        )
+
+    def open_job_pages(self, source: DataSourceRef) -> Iterator[list[SyncJob]]:
+        """Like a status filter per open status: the jobs open now, whatever their start."""
+        for status in sorted(OPEN_STATUSES):
+            jobs = self.jobs.get(source.key, {}).values()
+            yield from self._pages(source, [j for j in jobs if j.status == status])
+
+    def _pages(self, source: DataSourceRef, matching: list[SyncJob]) -> Iterator[list[SyncJob]]:
+        """One call per page (an empty list is one call too), failing as configured."""
         for start in range(0, max(len(matching), 1), self.page_size):
             self.calls += 1
             if source.key in self.errors:
@@ -49,18 +61,6 @@ class FakeApi:
                     {"Error": {"Code": self.errors[source.key], "Message": "x"}}, "List"
                 )
             yield matching[start : start + self.page_size]
-
-    def open_job_pages(self, source: DataSourceRef) -> Iterator[list[SyncJob]]:
-        """Like a status filter per open status: the jobs open now, whatever their start."""
-        for status in sorted(OPEN_STATUSES):
-            matching = [j for j in self.jobs.get(source.key, {}).values() if j.status == status]
-            for start in range(0, max(len(matching), 1), self.page_size):
-                self.calls += 1
-                if source.key in self.errors:
-                    raise ClientError(
-                        {"Error": {"Code": self.errors[source.key], "Message": "x"}}, "List"
-                    )
-                yield matching[start : start + self.page_size]
 
     def start_sync(self, source: DataSourceRef) -> str:
         """Like the services: a sync already open on the data source refuses a new one."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,9 +10,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from sync_auditor import table_schema as schema
-from sync_auditor.adapters import clients
 from sync_auditor.adapters.batch_get import batch_get
-from sync_auditor.adapters.usage import CapacityMeter
+from sync_auditor.adapters.table import Table
 from sync_auditor.model import TERMINAL_STATUSES
 
 _serializer = TypeSerializer()
@@ -43,16 +42,7 @@ def _latest(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(records, key=lambda r: str(r.get("endTime") or ""), default=None)
 
 
-class JobTable:
-    def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
-        self.table_name = table_name
-        self._client = client
-        self.capacity = CapacityMeter()
-
-    @property
-    def _dynamodb(self) -> Any:
-        return self._client("dynamodb")
-
+class JobTable(Table):
     def get_many(self, keys: Iterable[JobKey]) -> dict[JobKey, dict[str, Any]]:
         """The stored records for these keys (missing ones are absent), strongly consistent."""
         typed = [

@@ -3,14 +3,13 @@ table; a pending one carries `pendingAlert` and is found on the sparse `pendingA
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sync_auditor import table_schema as schema
-from sync_auditor.adapters import clients
-from sync_auditor.adapters.usage import CapacityMeter
+from sync_auditor.adapters.table import Table
 from sync_auditor.alert_message import AlertMessage
 from sync_auditor.outbox import Entry
 
@@ -85,16 +84,7 @@ def from_item(item: dict[str, Any]) -> Entry:
     )
 
 
-class OutboxTable:
-    def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
-        self.table_name = table_name
-        self._client = client
-        self.capacity = CapacityMeter()
-
-    @property
-    def _dynamodb(self) -> Any:
-        return self._client("dynamodb")
-
+class OutboxTable(Table):
     def _key(self, entry_id: str) -> dict[str, Any]:
         return {schema.STATE_KEY: _s(schema.OUTBOX_PREFIX + entry_id)}
 

@@ -4,14 +4,10 @@ overlapping polls can never start more retries than the quota allows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from botocore.exceptions import ClientError
 
 from sync_auditor import table_schema as schema
-from sync_auditor.adapters import clients
-from sync_auditor.adapters.usage import CapacityMeter
+from sync_auditor.adapters.table import Table
 from sync_auditor.model import parse_iso_utc
 
 _PREFIX = "retries#"
@@ -23,12 +19,7 @@ def quota_id(data_source_key: str, day: str) -> str:
     return f"{_PREFIX}{data_source_key}#{day}"
 
 
-class StateTableRetryQuota:
-    def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
-        self.table_name = table_name
-        self._client = client
-        self.capacity = CapacityMeter()
-
+class StateTableRetryQuota(Table):
     def used(self, data_source_key: str, day: str) -> int:
         """Retries the data source had on `day` so far."""
         response = self._client("dynamodb").get_item(

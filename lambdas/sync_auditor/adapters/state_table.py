@@ -5,15 +5,14 @@ and the list of data sources deferred by the last poll (`deferred`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sync_auditor import table_schema as schema
-from sync_auditor.adapters import clients
 from sync_auditor.adapters.batch_get import batch_get
-from sync_auditor.adapters.usage import CapacityMeter
+from sync_auditor.adapters.table import Table
 from sync_auditor.cursor import Cursor
 from sync_auditor.watch import SourceState
 
@@ -32,16 +31,7 @@ def _state(item: dict[str, Any]) -> SourceState:
     )
 
 
-class CursorStore:
-    def __init__(self, table_name: str, client: Callable[[str], Any] = clients.client) -> None:
-        self.table_name = table_name
-        self._client = client
-        self.capacity = CapacityMeter()
-
-    @property
-    def _dynamodb(self) -> Any:
-        return self._client("dynamodb")
-
+class CursorStore(Table):
     def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]:
         """The state of each data source the auditor has attempted before (others are absent)."""
         keys = [{schema.STATE_KEY: {"S": _PREFIX + k}} for k in sorted(set(data_source_keys))]
