@@ -450,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         clients.pace(None)
         healing_runs = healing.measure(lb, label + 2, 100)
         print("measuring the alert outbox's cost on 100 data sources", file=sys.stderr)
-        outbox_phases = outbox.measure(lb, label + 3, 100)
+        # healing.measure takes two labels (its fleets with and without self-healing)
+        outbox_phases = outbox.measure(lb, label + 4, 100)
     print("measuring cold start and the asset", file=sys.stderr)
     cold = footprint.cold_start(3 if args.quick else 7)
     try:
