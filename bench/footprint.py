@@ -91,7 +91,12 @@ def asset_size() -> dict[str, Any]:
             check=True,
             timeout=300,
         )
-        (asset,) = [p for p in Path(outdir).iterdir() if p.name.startswith("asset.")]
+        # The functions' asset; CDK's log-retention function (Chatbot logs) brings its own.
+        (asset,) = [
+            p
+            for p in Path(outdir).iterdir()
+            if p.name.startswith("asset.") and (p / "sync_auditor").is_dir()
+        ]
         files = sorted(p for p in asset.rglob("*") if p.is_file())
         packed = io.BytesIO()
         with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
