@@ -140,10 +140,25 @@ class Fleet:
                 {
                     "id": {"S": f"cursor#{source.key}"},
                     "since": {"S": iso_utc(newest_start)},
+                    "auditedSince": {"S": stamp},
                     "updatedAt": {"S": stamp},
                 },
             )
+        # When each whole index was first attempted, as the backfill would have recorded it.
+        for scope in self.scopes:
+            backend.put_item(
+                STATE_TABLE, {"id": {"S": f"scope#{scope}"}, "auditedSince": {"S": stamp}}
+            )
         return seeded
+
+    @property
+    def scopes(self) -> list[str]:
+        """The discovery scopes of the targets (discovery.Discovery names them so)."""
+        scopes = [f"kendra#{target['indexId']}" for target in self.targets["kendra"]]
+        return scopes + [
+            f"qbusiness#{target['applicationId']}#{target['indexId']}"
+            for target in self.targets["qbusiness"]
+        ]
 
     def add_busy_jobs(self, simulator: Simulator, now: datetime) -> int:
         """One new failed job on every tenth data source (at least one)."""
