@@ -26,7 +26,7 @@ from sync_auditor.alert_message import SYNC_RECOVERED, SYNC_STUCK
 from sync_auditor.model import SERVICES, DataSourceRef, parse_iso_utc
 from sync_auditor.settings import NotifierSettings
 
-# A job record -> the newest terminal job of its data source that started before it, or None.
+# A job record -> the newest other terminal job of its data source before it (JobTable.previous_terminal), or None.
 PreviousLookup = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
 RECOVERED_FROM = frozenset({"FAILED", "INCOMPLETE"})
 

@@ -30,6 +30,11 @@ from sync_auditor.settings import NotifierSettings
 # A change into FAILED / INCOMPLETE -> what the job's logs say (and stored on its record).
 ReasonReader = Callable[[StatusChange], failure_reasons.ReasonSummary | None]
 REASON_STATUSES = frozenset({"FAILED", "INCOMPLETE"})
+# What a record keeps in hand after its log read: recording, publishing and the next records.
+REASONS_RESERVE_SECONDS = 15.0
+# Below this a read would find little; the summary says the logs were not read, and why.
+MIN_READ_SECONDS = 1.0
+NO_TIME_LEFT = "NotifierTimeBudgetExhausted"
 
 
 def process_record(
@@ -216,13 +221,6 @@ def reasons_from_logs(
                 },
             )
     return summary
-
-
-# What a record keeps in hand after its log read: recording, publishing and the next records.
-REASONS_RESERVE_SECONDS = 15.0
-# Below this a read would find little; the summary says the logs were not read, and why.
-MIN_READ_SECONDS = 1.0
-NO_TIME_LEFT = "NotifierTimeBudgetExhausted"
 
 
 def publish_pending(

@@ -22,7 +22,7 @@ from sync_auditor.model import (
 SECONDS_PER_DAY = 86_400
 
 
-def expires_at(record: dict[str, Any], retention_days: int | None) -> int | None:
+def _expires_at(record: dict[str, Any], retention_days: int | None) -> int | None:
     """When a record may expire (DynamoDB TTL), or None: never, or not while its job is open.
 
     `retentionDays` after the job ended, and never sooner than that long after the auditor
@@ -38,7 +38,7 @@ def expires_at(record: dict[str, Any], retention_days: int | None) -> int | None
 
 
 def _with_expiry(record: dict[str, Any], retention_days: int | None) -> dict[str, Any]:
-    expiry = expires_at(record, retention_days)
+    expiry = _expires_at(record, retention_days)
     if expiry is None:
         record.pop(schema.EXPIRES_AT, None)
     else:
@@ -48,9 +48,10 @@ def _with_expiry(record: dict[str, Any], retention_days: int | None) -> dict[str
 
 def past_retention(job: SyncJob, now: datetime, retention_days: int | None) -> bool:
     """A terminal job that started longer than `retentionDays` ago (ended, when its start is
-    unknown): a record of it is, or would be, past its expiry. After a data source's first complete read, such a job without a record
-    is one that TTL removed while it stayed in the poll window (the newest job of a quiet data
-    source does), never news: it is not written again."""
+    unknown): a record of it is, or would be, past its expiry. After a data source's first
+    complete read, such a job without a record is one that TTL removed while it stayed in the
+    poll window (the newest job of a quiet data source does), never news: it is not written
+    again."""
     moment = job.start_time or job.end_time
     if not retention_days or not job.is_terminal or not moment:
         return False
