@@ -21,6 +21,7 @@ import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
 from infra.config import CONTEXT_KEY, ConfigError, load_config  # noqa: E402
+from infra.services import in_words  # noqa: E402
 from infra.stack import SyncAuditorStack  # noqa: E402
 
 STACK_NAME = "SyncAuditor"
@@ -40,7 +41,9 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
         app,
         STACK_NAME,
         config=config,
-        description="sync-auditor: audits Amazon Kendra and Amazon Q Business data source syncs",
+        description=(
+            f"sync-auditor: audits {in_words([s.title for s in config.audited])} data source syncs"
+        ),
     )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

@@ -3,16 +3,17 @@
 Every value is checked at synth time against the constraint the AWS API itself enforces, so a
 typo fails `cdk synth` with the field path, the value and the allowed form, instead of failing
 at deploy time or, worse, making the poller call the API with an id that can never exist.
-The checks live in config_checks.py; the targets, the schedule and the alerting keys are
-parsed by config_targets.py, config_schedule.py and config_alerts.py; this module is the
-schema, its defaults and load_config.
+The checks live in config_checks.py; each service parses its own key (infra/services), and
+the schedule and the alerting keys are parsed by config_schedule.py and config_alerts.py; this
+module is the schema, its defaults and load_config.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
 
 from infra.config_alerts import SlackChannel, alert_values
 from infra.config_checks import (
@@ -23,14 +24,9 @@ from infra.config_checks import (
     int_in,
 )
 from infra.config_schedule import configured_heartbeat, heartbeat_minutes, schedule
-from infra.config_targets import (
-    ALL,
-    STUCK_AFTER_MINUTES_RANGE,
-    KendraTarget,
-    QBusinessTarget,
-    kendra_targets,
-    qbusiness_targets,
-)
+from infra.services import REGISTRY, SERVICE_KEYS, in_words
+from infra.services.base import InfraService, Targets
+from infra.services.targets import ALL, STUCK_AFTER_MINUTES_RANGE
 from sync_auditor.model import DEFAULT_ALERT_STATUSES
 from sync_auditor.settings import DEFAULT_MAX_REQUESTS_PER_SECOND
 
@@ -39,8 +35,6 @@ __all__ = [
     "ALL",
     "CONTEXT_KEY",
     "ConfigError",
-    "KendraTarget",
-    "QBusinessTarget",
     "SlackChannel",
     "SyncAuditorConfig",
     "load_config",
@@ -49,19 +43,18 @@ __all__ = [
 LOOKBACK_DAYS_RANGE: Final = (1, 365)
 # The boto3 clients keep 32 pooled connections (adapters/clients.py): more parallel calls only queue.
 MAX_PARALLEL_CALLS_RANGE: Final = (1, 32)
-# Per service (Kendra, Q Business); set it at or under the account's quota for their List APIs.
+# Per audited service; set it at or under the account's quota for their List APIs.
 MAX_REQUESTS_PER_SECOND_RANGE: Final = (1, 1000)
 RETRY_MODES: Final = ("standard", "adaptive")
 # Lambda allows 4 KB of environment variables per function, names and values together. The
 # poller's other variables take at most ~1 KB (two table names and the namespace can each be
 # 255 characters), so TARGETS gets the rest.
 TARGETS_MAX_BYTES: Final = 4096 - 1024
-# A job open longer than this is STUCK; Kendra and Q Business syncs of big sources take hours.
+# A job open longer than this is STUCK; syncs and ingestions of big sources take hours.
 DEFAULT_STUCK_AFTER_MINUTES: Final = 360
 KNOWN_KEYS: Final = (
     "schedule",
-    "kendra",
-    "qbusiness",
+    *SERVICE_KEYS,
     "alertStatuses",
     "alertEmails",
     "slack",
@@ -82,12 +75,13 @@ KNOWN_KEYS: Final = (
 
 
 @dataclass(frozen=True)
-class SyncAuditorConfig:
-    """The validated configuration; defaults are the documented ones."""
+class _Values:
+    """The validated values; defaults are the documented ones."""
 
     schedule: str = "rate(5 minutes)"
-    kendra: tuple[KendraTarget, ...] | Literal["all"] = ()
-    qbusiness: tuple[QBusinessTarget, ...] | Literal["all"] = ()
+    # What each service audits, by its key (infra/services): its entries, or "all". A service
+    # that audits nothing is absent.
+    targets: Mapping[str, Targets] = field(default_factory=dict)
     alert_statuses: tuple[str, ...] = tuple(sorted(DEFAULT_ALERT_STATUSES))
     alert_emails: tuple[str, ...] = ()
     slack: SlackChannel | None = None
@@ -108,6 +102,35 @@ class SyncAuditorConfig:
     # heartbeatMinutes as configured; None derives the window from the schedule.
     heartbeat_minutes: int | None = None
 
+
+class SyncAuditorConfig(_Values):
+    """The validated configuration.
+
+    A service's targets may also be given and read under the service's key, as when each
+    service was a field of its own (SyncAuditorConfig(<key>="all"), config.<key>); a service
+    that audits nothing reads ().
+    """
+
+    def __init__(self, targets: Mapping[str, Targets] | None = None, **values: Any) -> None:
+        by_key = dict(targets or {})
+        by_key |= {key: values.pop(key) for key in SERVICE_KEYS if key in values}
+        if unknown := set(by_key) - set(SERVICE_KEYS):
+            raise TypeError(f"unknown services {sorted(unknown)}; the registry has {SERVICE_KEYS}")
+        # In registry order, and nothing for a service without targets: two configurations
+        # that audit the same are equal however they were written.
+        audited = {key: by_key[key] for key in SERVICE_KEYS if by_key.get(key)}
+        super().__init__(targets=audited, **values)
+
+    if not TYPE_CHECKING:
+        # Hidden from mypy, which then still catches a misspelt attribute in infra/.
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only when normal lookup fails; `targets` is read from __dict__ so that an
+            # instance being copied or unpickled, which has none yet, does not recurse.
+            if name in SERVICE_KEYS:
+                return self.__dict__.get("targets", {}).get(name, ())
+            raise AttributeError(name)
+
     @property
     def heartbeat_window_minutes(self) -> int:
         """How long without a completed poll before the heartbeat alarm fires."""
@@ -115,17 +138,29 @@ class SyncAuditorConfig:
 
     @property
     def services(self) -> tuple[str, ...]:
-        """The services this deployment audits, in a stable order (metric dimension values)."""
-        # "all" and a non-empty target list are both truthy; no targets is an empty tuple.
-        sides = (("kendra", self.kendra), ("qbusiness", self.qbusiness))
-        return tuple(name for name, targets in sides if targets)
+        """The services this deployment audits, in registry order (metric dimension values)."""
+        return tuple(self.targets)
+
+    @property
+    def audited(self) -> tuple[InfraService, ...]:
+        """The registered services this deployment audits, in registry order."""
+        return tuple(s for s in REGISTRY if s.key in self.targets)
+
+    def targets_of(self, service: InfraService) -> Targets:
+        """What `service` audits: its entries, "all", or () when nothing."""
+        return self.targets.get(service.key, ())
+
+    @property
+    def target_services(self) -> tuple[InfraService, ...]:
+        """The services whose key TARGETS carries: the audited ones and those always present."""
+        return tuple(s for s in REGISTRY if s.always_in_targets or s.key in self.targets)
 
     @property
     def self_healing_enabled(self) -> bool:
         """Whether any target entry retries transient failures ("all" carries no settings)."""
         entries = [
             target
-            for targets in (self.kendra, self.qbusiness)
+            for targets in self.targets.values()
             if not isinstance(targets, str)
             for target in targets
         ]
@@ -133,11 +168,7 @@ class SyncAuditorConfig:
 
     def targets_json(self) -> str:
         """The poller's TARGETS variable: compact JSON, the same shape as the configuration."""
-
-        def side(targets: tuple[Any, ...] | str) -> Any:
-            return targets if isinstance(targets, str) else [t.to_json() for t in targets]
-
-        value = {"kendra": side(self.kendra), "qbusiness": side(self.qbusiness)}
+        value = {s.key: s.targets_json(self.targets_of(s)) for s in self.target_services}
         return json.dumps(value, separators=(",", ":"))
 
 
@@ -150,10 +181,9 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if "schedule" in raw:
         values["schedule"] = schedule(problems, _path("schedule"), raw["schedule"])
-    if "kendra" in raw:
-        values["kendra"] = kendra_targets(problems, _path("kendra"), raw["kendra"])
-    if "qbusiness" in raw:
-        values["qbusiness"] = qbusiness_targets(problems, _path("qbusiness"), raw["qbusiness"])
+    targets = {s.key: s.parse(problems, _path(s.key), raw[s.key]) for s in REGISTRY if s.key in raw}
+    if targets:
+        values["targets"] = targets
     if "lookbackDays" in raw:
         values["lookback_days"] = int_in(
             problems, _path("lookbackDays"), raw["lookbackDays"], *LOOKBACK_DAYS_RANGE
@@ -179,8 +209,8 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
             _path("maxRequestsPerSecond"),
             raw["maxRequestsPerSecond"],
             *MAX_REQUESTS_PER_SECOND_RANGE,
-            " (Kendra / Q Business requests per second per service the poller allows itself; "
-            "at or under your account's quota for their List APIs)",
+            f" ({' / '.join(s.short_title for s in REGISTRY)} requests per second per service "
+            "the poller allows itself; at or under your account's quota for their List APIs)",
         )
     if "retryMode" in raw:
         mode = raw["retryMode"]
@@ -209,16 +239,17 @@ def _check_whole(problems: Problems, config: SyncAuditorConfig) -> None:
     """Problems only the whole configuration shows."""
     size = len("TARGETS") + len(config.targets_json().encode())
     if not config.services:
-        problems.note(
-            CONTEXT_KEY,
-            'nothing to audit: set "kendra" and/or "qbusiness" to a list of targets or "all"',
-        )
+        keys = in_words([f'"{key}"' for key in SERVICE_KEYS], "and/or")
+        problems.note(CONTEXT_KEY, f'nothing to audit: set {keys} to a list of targets or "all"')
     elif size > TARGETS_MAX_BYTES:
+        carried = config.target_services
+        wholes = in_words([s.whole_targets[0] for s in carried], "or")
+        omitted = " / ".join(dict.fromkeys(s.whole_targets[1] for s in carried))
         problems.note(
-            f"{_path('kendra')} + {_path('qbusiness')}",
+            " + ".join(_path(s.key) for s in carried),
             f"the targets take {size} bytes in the poller's TARGETS environment variable; "
             f"at most {TARGETS_MAX_BYTES} fit in Lambda's 4 KB of environment variables. "
-            "List whole indexes or applications (omit dataSourceIds / indexId) or use "
+            f"List whole {wholes} (omit {omitted}) or use "
             '"all" to let the poller discover them instead',
         )
 

@@ -18,9 +18,9 @@ from infra.chatbot import (
     chatbot_log_group_arn,
     configuration_name,
 )
-from infra.config import ALL, SyncAuditorConfig
+from infra.config import SyncAuditorConfig
 from infra.notifier import service_log_groups
-from infra.poller import kendra_statements, qbusiness_statements
+from infra.poller import poller_grants
 
 if TYPE_CHECKING:
     from infra.stack import SyncAuditorStack
@@ -99,22 +99,13 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
     poller_policy = poller.auditor.role.node.find_child("DefaultPolicy")
     notifier_policy = notifier.auditor.role.node.find_child("DefaultPolicy")
 
-    star_reasons = [XRAY_REASON]
-    if config.kendra == ALL:
-        star_reasons.append('kendra:ListIndices (kendra is "all") supports no resource type')
-    if config.qbusiness == ALL:
-        star_reasons.append(
-            'qbusiness:ListApplications (qbusiness is "all") supports no resource type'
-        )
+    # The services' own grants, in cdk-nag's notation: each "*" says why, each other wildcard
+    # is discovery under a prefix.
+    grants = poller_grants(config, nag_arn)
+    star_reasons = [XRAY_REASON, *(g.star_reason for g in grants if g.star_reason)]
     acknowledge(poller_policy, "AwsSolutions-IAM5[Resource::*]", "; ".join(star_reasons))
-    statements = kendra_statements(config.kendra, nag_arn) + qbusiness_statements(
-        config.qbusiness, nag_arn
-    )
     wildcards = {
-        resource
-        for statement in statements
-        for resource in statement.resources
-        if "*" in resource and resource != "*"
+        resource for g in grants for resource in g.resources if "*" in resource and resource != "*"
     }
     for resource in sorted(wildcards):
         acknowledge(

@@ -15,7 +15,7 @@ from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.alerts import Alerts
-from infra.config import ALL, SyncAuditorConfig
+from infra.config import SyncAuditorConfig
 from infra.functions import (
     MAX_ATTEMPTS,
     AuditorFunction,
@@ -49,23 +49,14 @@ def log_group_arn(name: str) -> str:
 def service_log_groups(
     config: SyncAuditorConfig, arn: Callable[[str], str] = log_group_arn
 ) -> list[str]:
-    """The log groups Kendra and Q Business write the audited jobs' logs to, as FilterLogEvents
-    authorizes them.
+    """The log groups the audited services write their jobs' logs to, as FilterLogEvents
+    authorizes them (each service names its own; some have none).
 
-    An index's group is /aws/kendra/<indexId>, an application's /aws/qbusiness/<applicationId>;
-    "all" names no ids at synth, so it gets the service's prefix. IAM matches a log group as
-    `log-group:<name>:*` (the form DescribeLogGroups reports); a grant on the bare name does
-    not authorize FilterLogEvents, hence the `:*` on each named group.
+    IAM matches a log group as `log-group:<name>:*` (the form DescribeLogGroups reports); a
+    grant on the bare name does not authorize FilterLogEvents, hence the `:*` on each named
+    group. "all" names no ids at synth, so it gets the service's prefix.
     """
-    groups: list[str] = []
-    if config.kendra == ALL:
-        groups.append(arn("/aws/kendra/*"))
-    else:
-        groups += [arn(f"/aws/kendra/{t.index_id}:*") for t in config.kendra]
-    if config.qbusiness == ALL:
-        groups.append(arn("/aws/qbusiness/*"))
-    else:
-        groups += [arn(f"/aws/qbusiness/{t.application_id}:*") for t in config.qbusiness]
+    groups = [arn(name) for s in config.audited for name in s.log_groups(config.targets_of(s))]
     return list(dict.fromkeys(groups))
 
 
@@ -132,12 +123,13 @@ class Notifier(Construct):
                 actions=["dynamodb:UpdateItem"], resources=[tables.job_table.table_arn]
             )
         )
-        # Failure reasons are read from the audited indexes' / applications' log groups only.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:FilterLogEvents"], resources=service_log_groups(config)
+        # Failure reasons are read from the audited services' own log groups only; a service
+        # whose reasons come from its API (through the poller) adds none, and a deployment of
+        # only such services gets no statement (IAM refuses one without resources).
+        if log_groups := service_log_groups(config):
+            role.add_to_policy(
+                iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=log_groups)
             )
-        )
         # Recovery notices look up the data source's previous job, newest first.
         role.add_to_policy(
             iam.PolicyStatement(

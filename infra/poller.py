@@ -3,8 +3,7 @@ and, for targets with self-healing, start a sync again after a transient failure
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Final, Literal
+from typing import Final
 
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
@@ -12,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
-from infra.config import ALL, KendraTarget, QBusinessTarget, SyncAuditorConfig
+from infra.config import SyncAuditorConfig
 from infra.functions import (
     MAX_ATTEMPTS,
     AuditorFunction,
@@ -20,6 +19,7 @@ from infra.functions import (
     powertools_environment,
 )
 from infra.schedules import scheduled_invoke
+from infra.services.base import ArnFactory, Grant
 from infra.tables import AuditTables
 from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX
 
@@ -32,120 +32,14 @@ DEADLINE_MARGIN_SECONDS: Final = 20
 JOB_TABLE_ACTIONS: Final = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"]
 STATE_TABLE_ACTIONS: Final = [*JOB_TABLE_ACTIONS, "dynamodb:UpdateItem"]
 
-ArnFactory = Callable[[str, str], str]
-
 
 def _arn(service: str, resource: str) -> str:
     return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
 
-def _unique(items: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _kendra_data_sources(target: KendraTarget, arn: ArnFactory) -> list[str]:
-    """The index and the data sources a Kendra entry audits: the resources of the sync job
-    calls (both are required resource types of List- and StartDataSourceSyncJob)."""
-    index = arn("kendra", f"index/{target.index_id}")
-    if target.data_source_ids is None:
-        return [index, f"{index}/data-source/*"]
-    return [index, *(f"{index}/data-source/{ds}" for ds in target.data_source_ids)]
-
-
-def kendra_statements(
-    kendra: tuple[KendraTarget, ...] | Literal["all"], arn: ArnFactory = _arn
-) -> list[iam.PolicyStatement]:
-    """The Kendra calls the targets need, on the ARNs they name.
-
-    ListDataSourceSyncJobs requires the index and the data source; ListDataSources the index;
-    ListIndices supports no resource type, so it gets "*" and only for "all".
-    StartDataSourceSyncJob (self-healing) only for the entries that enable it.
-    """
-    sync_jobs: list[str] = []
-    list_data_sources: list[str] = []
-    start_sync: list[str] = []
-    # A string is "all" (config.py admits no other), which cannot enable self-healing.
-    if isinstance(kendra, str):
-        list_data_sources.append(arn("kendra", "index/*"))
-        sync_jobs += [arn("kendra", "index/*"), arn("kendra", "index/*/data-source/*")]
-    else:
-        for target in kendra:
-            resources = _kendra_data_sources(target, arn)
-            sync_jobs += resources
-            if target.data_source_ids is None:
-                list_data_sources.append(arn("kendra", f"index/{target.index_id}"))
-            if target.settings.self_healing is not None:
-                start_sync += resources
-    statements = []
-    if sync_jobs:
-        statements.append(_allow("kendra:ListDataSourceSyncJobs", sync_jobs))
-    if list_data_sources:
-        statements.append(_allow("kendra:ListDataSources", list_data_sources))
-    if kendra == ALL:
-        statements.append(_allow("kendra:ListIndices", ["*"]))
-    if start_sync:
-        statements.append(_allow("kendra:StartDataSourceSyncJob", start_sync))
-    return statements
-
-
-def _qbusiness_data_sources(target: QBusinessTarget, arn: ArnFactory) -> list[str]:
-    """The application, index(es) and data sources a Q Business entry audits: the resources of
-    the sync job calls (all three are required resource types of List- and
-    StartDataSourceSyncJob)."""
-    app = arn("qbusiness", f"application/{target.application_id}")
-    if target.index_id is None:
-        return [app, f"{app}/index/*", f"{app}/index/*/data-source/*"]
-    index = f"{app}/index/{target.index_id}"
-    if target.data_source_ids is None:
-        return [app, index, f"{index}/data-source/*"]
-    return [app, index, *(f"{index}/data-source/{ds}" for ds in target.data_source_ids)]
-
-
-def qbusiness_statements(
-    qbusiness: tuple[QBusinessTarget, ...] | Literal["all"], arn: ArnFactory = _arn
-) -> list[iam.PolicyStatement]:
-    """The Q Business calls the targets need, on the ARNs they name.
-
-    ListDataSourceSyncJobs requires application, index and data source; ListDataSources the
-    application and index; ListIndices the application; ListApplications no resource ("*").
-    StartDataSourceSyncJob (self-healing) only for the entries that enable it.
-    """
-    sync_jobs: list[str] = []
-    list_data_sources: list[str] = []
-    list_indices: list[str] = []
-    start_sync: list[str] = []
-    if isinstance(qbusiness, str):
-        apps = arn("qbusiness", "application/*")
-        list_indices.append(apps)
-        list_data_sources += [apps, f"{apps}/index/*"]
-        sync_jobs += [apps, f"{apps}/index/*", f"{apps}/index/*/data-source/*"]
-    else:
-        for target in qbusiness:
-            resources = _qbusiness_data_sources(target, arn)
-            sync_jobs += resources
-            if target.data_source_ids is None:
-                # The application and the index(es) whose data sources are discovered.
-                list_data_sources += resources[:2]
-            if target.index_id is None:
-                list_indices.append(resources[0])
-            if target.settings.self_healing is not None:
-                start_sync += resources
-    statements = []
-    if sync_jobs:
-        statements.append(_allow("qbusiness:ListDataSourceSyncJobs", sync_jobs))
-    if list_data_sources:
-        statements.append(_allow("qbusiness:ListDataSources", list_data_sources))
-    if list_indices:
-        statements.append(_allow("qbusiness:ListIndices", list_indices))
-    if qbusiness == ALL:
-        statements.append(_allow("qbusiness:ListApplications", ["*"]))
-    if start_sync:
-        statements.append(_allow("qbusiness:StartDataSourceSyncJob", start_sync))
-    return statements
-
-
-def _allow(action: str, resources: Sequence[str]) -> iam.PolicyStatement:
-    return iam.PolicyStatement(actions=[action], resources=_unique(resources))
+def poller_grants(config: SyncAuditorConfig, arn: ArnFactory = _arn) -> list[Grant]:
+    """What the poller may call on the audited services, as each service declares it."""
+    return [g for s in config.audited for g in s.poller_grants(config.targets_of(s), arn)]
 
 
 class Poller(Construct):
@@ -177,11 +71,12 @@ class Poller(Construct):
         }
         if config.retention_days is not None:
             environment["RETENTION_DAYS"] = str(config.retention_days)
+        titles = " / ".join(s.short_title for s in config.audited)
         self.auditor = AuditorFunction(
             self,
             "Poller",
             handler=HANDLER,
-            description="sync-auditor: records Kendra / Q Business sync jobs in the job table",
+            description=f"sync-auditor: records {titles} sync jobs in the job table",
             code=code,
             layer=layer,
             environment=environment,
@@ -204,8 +99,10 @@ class Poller(Construct):
         ):
             role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
         role.add_to_policy(tables.key_statement())
-        for statement in kendra_statements(config.kendra) + qbusiness_statements(config.qbusiness):
-            role.add_to_policy(statement)
+        for grant in poller_grants(config):
+            role.add_to_policy(
+                iam.PolicyStatement(actions=[grant.action], resources=list(grant.resources))
+            )
 
         poll = scheduled_invoke(
             self,

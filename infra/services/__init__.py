@@ -1,0 +1,32 @@
+"""The services the stack knows, in one list: adding a service adds a module and a line here.
+
+The order is the order of the configuration's keys, of TARGETS, of the IAM statements, of the
+alarms and of the dashboard's columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from infra.services import kendra, qbusiness
+from infra.services.base import InfraService
+
+REGISTRY: Final[tuple[InfraService, ...]] = (
+    kendra.SERVICE,
+    qbusiness.SERVICE,
+)
+SERVICE_KEYS: Final = tuple(service.key for service in REGISTRY)
+
+
+def service(key: str) -> InfraService:
+    """The registered service with this key."""
+    (found,) = [s for s in REGISTRY if s.key == key]
+    return found
+
+
+def in_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
