@@ -7,6 +7,11 @@ check them against botocore's models and the ranges, and for code written agains
 
 from __future__ import annotations
 
+from infra.services.bedrock import (
+    BEDROCK_DATA_SOURCE_ID,
+    BEDROCK_KNOWLEDGE_BASE_ID,
+    BedrockTarget,
+)
 from infra.services.kendra import KENDRA_DATA_SOURCE_ID, KENDRA_INDEX_ID, KendraTarget
 from infra.services.qbusiness import (
     QBUSINESS_APPLICATION_ID,
@@ -30,6 +35,8 @@ from infra.services.targets import (
 __all__ = [
     "ALL",
     "BACKOFF_MINUTES_RANGE",
+    "BEDROCK_DATA_SOURCE_ID",
+    "BEDROCK_KNOWLEDGE_BASE_ID",
     "EXPECT_SYNC_EVERY_HOURS_RANGE",
     "KENDRA_DATA_SOURCE_ID",
     "KENDRA_INDEX_ID",
@@ -41,6 +48,7 @@ __all__ = [
     "SELF_HEALING_KEYS",
     "STUCK_AFTER_MINUTES_RANGE",
     "TARGET_SETTING_KEYS",
+    "BedrockTarget",
     "KendraTarget",
     "QBusinessTarget",
     "SelfHealingSettings",

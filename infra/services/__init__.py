@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from infra.services import kendra, qbusiness
+from infra.services import bedrock, kendra, qbusiness
 from infra.services.base import InfraService
 
 REGISTRY: Final[tuple[InfraService, ...]] = (
     kendra.SERVICE,
     qbusiness.SERVICE,
+    bedrock.SERVICE,
 )
 SERVICE_KEYS: Final = tuple(service.key for service in REGISTRY)
 
