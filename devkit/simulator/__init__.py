@@ -1,8 +1,11 @@
-"""Amazon Kendra and Amazon Q Business sync-job APIs on loopback, for tests, demo and benchmarks.
+"""Amazon Kendra and Amazon Q Business sync-job APIs and Amazon Bedrock Knowledge Bases
+ingestion-job APIs on loopback, for tests, demo and benchmarks.
 
 Real boto3 clients talk to it through `endpoint_url` or `AWS_ENDPOINT_URL_KENDRA` /
-`AWS_ENDPOINT_URL_QBUSINESS`. It serves Kendra ListDataSourceSyncJobs, ListIndices,
-ListDataSources, StartDataSourceSyncJob and Q Business the same plus ListApplications, on
+`AWS_ENDPOINT_URL_QBUSINESS` / `AWS_ENDPOINT_URL_BEDROCK_AGENT`. It serves Kendra
+ListDataSourceSyncJobs, ListIndices, ListDataSources, StartDataSourceSyncJob; Q Business the
+same plus ListApplications; Bedrock (`bedrock-agent`) ListIngestionJobs, GetIngestionJob,
+StartIngestionJob, StopIngestionJob, ListKnowledgeBases, ListDataSources, GetDataSource; on
 their real wire protocols, validating every request against botocore's service models.
 
     from devkit.simulator import Simulator
@@ -13,7 +16,10 @@ their real wire protocols, validating every request against botocore's service m
         kendra = boto3.client("kendra", endpoint_url=sim.url)
         sim.throttle_next(2); sim.rate_limit(10.0); sim.latency_seconds = 0.01
         sim.deny(key); sim.delete_data_source(key); sim.order = "newest_first"
-        sim.stats()                                      # calls, throttled, by_data_source ...
+        sim.put_job("bedrock#<kbId>#<dataSourceId>", "JOB0000001", "INCOMPLETE", start, end)
+        sim.put_ingestion_job(key, "JOB0000002", "IN_PROGRESS", start)  # Bedrock's own terms
+        sim.set_bedrock_status(key, "DELETING")
+        sim.stats()                # calls ("bedrock-agent:ListIngestionJobs" ...), throttled ...
 
 `python -m devkit.simulator --port 8700` runs it standalone; `RemoteSimulator(url)` (in
 `devkit.simulator.remote`) scripts that process through the JSON control API under /_sim/.

@@ -35,8 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     with Simulator(seed=args.seed, host=args.host, port=args.port) as simulator:
         url = simulator.url
-        print(f"Kendra + Q Business simulator at {url} (control API: {url}/_sim/)")
+        print(f"Kendra + Q Business + Bedrock simulator at {url} (control API: {url}/_sim/)")
         print(f"  export AWS_ENDPOINT_URL_KENDRA={url} AWS_ENDPOINT_URL_QBUSINESS={url}")
+        print(f"  export AWS_ENDPOINT_URL_BEDROCK_AGENT={url}")
         sys.stdout.flush()
         try:
             # A timed wait keeps the main thread responsive to Ctrl-C on every platform.

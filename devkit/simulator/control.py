@@ -12,6 +12,9 @@
     POST /_sim/kendra-indices         {"index_id", "name"?}
     POST /_sim/qbusiness-applications {"application_id", "name"?}
     POST /_sim/qbusiness-indices      {"application_id", "index_id", "name"?}
+    POST /_sim/bedrock-knowledge-bases {"kb_id", "name"?, "status"?}
+    POST /_sim/bedrock-status         {"target": dataSourceKey or knowledge base id, "status"}
+    POST /_sim/ingestion-jobs         put_ingestion_job's fields, or {"jobs": [...]} for many
     GET  /_sim/knobs;  POST /_sim/knobs  {"latency_seconds", "throttle_next", "rate_limit",
                                           "order", "fail_next": {"count", "code", "message"?,
                                           "operation"?}}
@@ -30,8 +33,8 @@ from urllib.parse import parse_qs
 from devkit.simulator.wire import Reply, json_bytes
 
 if TYPE_CHECKING:
-    from devkit.simulator.backend import Request
     from devkit.simulator.simulator import Simulator
+    from devkit.simulator.wire import Request
 
 Document = dict[str, Any]
 _JOB_FIELDS = {
@@ -44,6 +47,16 @@ _JOB_FIELDS = {
     "error_message",
     "data_source_error_code",
     "metrics",
+}
+_INGESTION_JOB_FIELDS = {
+    "key",
+    "job_id",
+    "status",
+    "started_at",
+    "updated_at",
+    "statistics",
+    "failure_reasons",
+    "description",
 }
 _KNOBS = {"latency_seconds", "throttle_next", "rate_limit", "order", "fail_next"}
 
@@ -104,6 +117,27 @@ def _put_jobs(simulator: Simulator, body: Any, query: Document) -> Document:
         fields["end_time"] = _moment(fields.get("end_time"))
         simulator.put_job(**fields)
     return {"ok": True, "jobs": len(jobs)}
+
+
+def _put_ingestion_jobs(simulator: Simulator, body: Any, query: Document) -> Document:
+    jobs = _many(body, "jobs")
+    for job in jobs:
+        fields = _only(job, _INGESTION_JOB_FIELDS, {"key", "job_id", "status", "started_at"})
+        fields = {**fields, "started_at": _moment(fields["started_at"])}
+        fields["updated_at"] = _moment(fields.get("updated_at"))
+        simulator.put_ingestion_job(**fields)
+    return {"ok": True, "jobs": len(jobs)}
+
+
+def _add_knowledge_base(simulator: Simulator, body: Any, query: Document) -> Document:
+    simulator.add_bedrock_knowledge_base(**_only(body, {"kb_id", "name", "status"}, {"kb_id"}))
+    return {"ok": True}
+
+
+def _set_bedrock_status(simulator: Simulator, body: Any, query: Document) -> Document:
+    fields = _only(body, {"target", "status"}, {"target", "status"})
+    simulator.set_bedrock_status(fields["target"], fields["status"])
+    return {"ok": True}
 
 
 def _get_jobs(simulator: Simulator, body: Any, query: Document) -> Document:
@@ -197,6 +231,9 @@ _ROUTES: dict[tuple[str, str], Callable[[Simulator, Any, Document], Document]] =
     ("POST", "/_sim/qbusiness-indices"): _adder(
         "add_qbusiness_index", {"application_id", "index_id"}
     ),
+    ("POST", "/_sim/bedrock-knowledge-bases"): _add_knowledge_base,
+    ("POST", "/_sim/bedrock-status"): _set_bedrock_status,
+    ("POST", "/_sim/ingestion-jobs"): _put_ingestion_jobs,
     ("GET", "/_sim/knobs"): _get_knobs,
     ("POST", "/_sim/knobs"): _set_knobs,
 }

@@ -37,12 +37,14 @@ class ApiError(Exception):
 
 def validation_error(message: str, members: list[tuple[str, str]] | None = None) -> ApiError:
     """A ValidationException; `members` are (member name, problem) pairs for Q Business's
-    `fields`, whose `reason` says the fields failed validation."""
+    `fields`, whose `reason` says the fields failed validation, and Bedrock's `fieldList`."""
+    named = [{"name": name, "message": problem} for name, problem in members or []]
     return ApiError(
         "ValidationException",
         message,
         reason="FIELD_VALIDATION_FAILED" if members else "CANNOT_PARSE",
-        fields=[{"name": name, "message": problem} for name, problem in members or []],
+        fields=named,
+        fieldList=named,
     )
 
 

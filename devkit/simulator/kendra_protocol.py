@@ -7,14 +7,13 @@ model gives Kendra's error shapes no status codes of their own.
 from __future__ import annotations
 
 import json
-from email.message import Message
 from typing import Any
 
 from devkit.simulator.errors import ApiError, unknown_operation
-from devkit.simulator.models import error_shape, service_model
-from devkit.simulator.wire import Reply, json_bytes
+from devkit.simulator.models import ServiceName, error_shape, service_model
+from devkit.simulator.wire import Reply, Request, json_bytes
 
-SERVICE = "kendra"
+SERVICE: ServiceName = "kendra"
 _SERVER_FAULTS = {"InternalServerException": 500, "ServiceUnavailableException": 503}
 
 
@@ -22,9 +21,9 @@ def _content_type() -> str:
     return f"application/x-amz-json-{service_model(SERVICE).metadata['jsonVersion']}"
 
 
-def decode(headers: Message, body: bytes, served: frozenset[str]) -> tuple[str, dict[str, Any]]:
+def decode(request: Request, served: frozenset[str]) -> tuple[str, dict[str, Any]]:
     """(operation, params) of a request; UnknownOperation or Serialization errors otherwise."""
-    target = headers.get("X-Amz-Target", "")
+    target, body = request.headers.get("X-Amz-Target", ""), request.body
     prefix, _, operation = target.partition(".")
     if prefix != service_model(SERVICE).metadata["targetPrefix"] or operation not in served:
         raise unknown_operation(f"X-Amz-Target {target!r}", status=400)

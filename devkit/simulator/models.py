@@ -12,8 +12,11 @@ from typing import Literal
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
-ServiceName = Literal["kendra", "qbusiness"]
-SERVICE_NAMES: tuple[ServiceName, ...] = ("kendra", "qbusiness")
+# botocore's service names: what `boto3.client(...)` takes, and what the stats and the fail_next
+# knob call a service ("bedrock-agent:StartIngestionJob"); Bedrock signs and authorizes as
+# `bedrock` (its signing name, see `signing_name`).
+ServiceName = Literal["kendra", "qbusiness", "bedrock-agent"]
+SERVICE_NAMES: tuple[ServiceName, ...] = ("kendra", "qbusiness", "bedrock-agent")
 
 # Used when a list operation's model gives no maximum page size.
 FALLBACK_PAGE_SIZE = 10
@@ -22,6 +25,16 @@ FALLBACK_PAGE_SIZE = 10
 @cache
 def service_model(service: ServiceName) -> ServiceModel:
     return botocore.session.get_session().get_service_model(service)
+
+
+def signing_name(service: ServiceName) -> str:
+    """The service name in a SigV4 credential scope, which is also its IAM action prefix."""
+    return str(service_model(service).signing_name)
+
+
+def enum_of(service: ServiceName, shape_name: str) -> tuple[str, ...]:
+    """The values of one of the model's string enums (statuses, sort orders ...)."""
+    return tuple(service_model(service).shape_for(shape_name).metadata["enum"])
 
 
 @cache

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -65,8 +65,17 @@ class RemoteSimulator:
     ) -> None:
         self.add_data_source(f"qbusiness#{application_id}#{index_id}#{data_source_id}", name)
 
+    def add_bedrock_knowledge_base(
+        self, kb_id: str, name: str | None = None, status: str = "ACTIVE"
+    ) -> None:
+        body = {"kb_id": kb_id, "name": name, "status": status}
+        self._call("POST", "bedrock-knowledge-bases", body)
+
     def add_data_source(self, key: str, name: str | None = None) -> None:
         self._call("POST", "data-sources", {"key": key, "name": name})
+
+    def set_bedrock_status(self, key_or_kb_id: str, status: str) -> None:
+        self._call("POST", "bedrock-status", {"target": key_or_kb_id, "status": status})
 
     def delete_data_source(self, key: str) -> None:
         self._call("DELETE", f"data-sources?key={quote(key)}")
@@ -110,6 +119,29 @@ class RemoteSimulator:
     def put_jobs(self, jobs: Iterable[Mapping[str, Any]]) -> None:
         """Many put_job calls (dicts of its arguments) in one request."""
         self._call("POST", "jobs", {"jobs": [_job_document(job) for job in jobs]})
+
+    def put_ingestion_job(
+        self,
+        key: str,
+        job_id: str,
+        status: str,
+        started_at: datetime | None,
+        updated_at: datetime | None = None,
+        statistics: Mapping[str, Any] | None = None,
+        failure_reasons: Sequence[str] | None = None,
+        description: str | None = None,
+    ) -> None:
+        job = {
+            "key": key,
+            "job_id": job_id,
+            "status": status,
+            "started_at": started_at,
+            "updated_at": updated_at,
+            "statistics": None if statistics is None else dict(statistics),
+            "failure_reasons": None if failure_reasons is None else list(failure_reasons),
+            "description": description,
+        }
+        self._call("POST", "ingestion-jobs", {"jobs": [_job_document(job)]})
 
     def put_raw_job(
         self, key: str, raw: Mapping[str, Any], execution_id: str | None = None
@@ -163,7 +195,7 @@ def _encode(value: Any) -> Any:
 
 def _job_document(job: Mapping[str, Any]) -> dict[str, Any]:
     document = dict(job)
-    for name in ("start_time", "end_time"):
+    for name in ("start_time", "end_time", "started_at", "updated_at"):
         if isinstance(document.get(name), datetime):
             document[name] = epoch_seconds(document[name])
     return document

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from devkit.simulator import control
-from devkit.simulator.backend import Request
-from devkit.simulator.wire import Reply
+from devkit.simulator.wire import Reply, Request
 
 if TYPE_CHECKING:
     from devkit.simulator.simulator import Simulator

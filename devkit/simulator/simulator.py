@@ -11,20 +11,32 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
+from devkit.simulator import bedrock_jobs
 from devkit.simulator.backend import Backend
+from devkit.simulator.bedrock_control import BedrockControl
+from devkit.simulator.jobs import Job, seconds_or_none
 from devkit.simulator.knobs import Knobs, Stats
-from devkit.simulator.operations import Context
+from devkit.simulator.models import ServiceName
+from devkit.simulator.operations_common import Context
 from devkit.simulator.paging import TokenCodec
 from devkit.simulator.server import SimulatorServer
-from devkit.simulator.state import Job, World, seconds_or_none
+from devkit.simulator.state import StoredJob, World
 from devkit.simulator.wire import epoch_seconds
 
+# How each service keeps a job given in the contract's terms (put_job).
+_FROM_CONTRACT: dict[ServiceName, Callable[..., StoredJob]] = {
+    "kendra": Job.from_contract,
+    "qbusiness": Job.from_contract,
+    bedrock_jobs.SERVICE: bedrock_jobs.from_contract,
+}
 
-class Simulator:
-    """Amazon Kendra and Amazon Q Business on 127.0.0.1, for real boto3 clients.
 
-    `seed` makes the shuffled listing order and the execution ids of started jobs repeatable;
-    `clock` (default: the wall clock) is when StartDataSourceSyncJob starts a job.
+class Simulator(BedrockControl):
+    """Amazon Kendra, Amazon Q Business and Bedrock's ingestion jobs on 127.0.0.1, for real
+    boto3 clients (`kendra`, `qbusiness`, `bedrock-agent`).
+
+    `seed` makes the shuffled listing order and the ids of started jobs repeatable; `clock`
+    (default: the wall clock) is when StartDataSourceSyncJob / StartIngestionJob start a job.
     """
 
     def __init__(
@@ -47,8 +59,9 @@ class Simulator:
             codec=TokenCodec(os.urandom(16)),
             seed=seed,
             order=lambda: self._knobs.order,
-            now=lambda: epoch_seconds(self._clock()),
+            now=self._now,
             new_execution_id=self._new_execution_id,
+            new_ingestion_job_id=self._new_ingestion_job_id,
         )
         self.backend = Backend(context, self._knobs, self._stats)
         self._server: SimulatorServer | None = None
@@ -88,7 +101,7 @@ class Simulator:
     # -- inventory ---------------------------------------------------------------------------
 
     def add_kendra_index(self, index_id: str, name: str | None = None) -> None:
-        self._world.add_kendra_index(index_id, name)
+        self._world.add_container("kendra", (index_id,), name)
 
     def add_kendra_data_source(
         self, index_id: str, data_source_id: str, name: str | None = None
@@ -96,12 +109,12 @@ class Simulator:
         self._world.add_data_source(f"kendra#{index_id}#{data_source_id}", name)
 
     def add_qbusiness_application(self, application_id: str, name: str | None = None) -> None:
-        self._world.add_qbusiness_application(application_id, name)
+        self._world.add_container("qbusiness", (application_id,), name)
 
     def add_qbusiness_index(
         self, application_id: str, index_id: str, name: str | None = None
     ) -> None:
-        self._world.add_qbusiness_index(application_id, index_id, name)
+        self._world.add_container("qbusiness", (application_id, index_id), name)
 
     def add_qbusiness_data_source(
         self, application_id: str, index_id: str, data_source_id: str, name: str | None = None
@@ -109,7 +122,8 @@ class Simulator:
         self._world.add_data_source(f"qbusiness#{application_id}#{index_id}#{data_source_id}", name)
 
     def add_data_source(self, key: str, name: str | None = None) -> None:
-        """Add the data source a dataSourceKey names (and its parents if missing)."""
+        """Add the data source a dataSourceKey names (and its parents if missing); Bedrock's
+        (`bedrock#<knowledgeBaseId>#<dataSourceId>`) start AVAILABLE."""
         self._world.add_data_source(key, name)
 
     def delete_data_source(self, key: str) -> None:
@@ -137,11 +151,19 @@ class Simulator:
         data_source_error_code: str | None = None,
         metrics: Mapping[str, str] | None = None,
     ) -> None:
-        """Create or replace a job. Metrics keys are the contract's names (documentsAdded ...)
-        and values the raw strings the API would send; None fields are omitted on the wire."""
+        """Create or replace a job, in the contract's terms. Metrics keys are the contract's
+        names (documentsAdded ...) and values the raw strings the API would send; None fields
+        are omitted on the wire.
+
+        On a Bedrock key the job becomes what Bedrock would show (bedrock_jobs.from_contract):
+        SYNCING is IN_PROGRESS, SUCCEEDED COMPLETE, INCOMPLETE COMPLETE with documentsFailed
+        >= 1, ABORTED STOPPED; the end is updatedAt; counts become numeric statistics; the error
+        message is the one failure reason. Bedrock has no error codes, so those go nowhere.
+        """
         if not execution_id:
             raise ValueError("execution_id must be a non-empty string")
-        job = Job(
+        service = self._world.service_of(key)  # a malformed key raises ValueError here
+        job = _FROM_CONTRACT[service](
             execution_id=execution_id,
             status=status,
             start=seconds_or_none(start_time),
@@ -150,13 +172,15 @@ class Simulator:
             error_message=error_message,
             data_source_error_code=data_source_error_code,
             metrics=dict(metrics) if metrics else None,
+            now=self._now(),
         )
-        self._world.put_job(key, job)  # a malformed key raises ValueError here
+        self._world.put_job(key, job)
 
     def put_raw_job(
         self, key: str, raw: Mapping[str, Any], execution_id: str | None = None
     ) -> None:
-        """A job exactly as it goes on the wire (Kendra PascalCase / Q Business camelCase).
+        """A job exactly as it goes on the wire (Kendra PascalCase / Q Business and Bedrock
+        camelCase; Bedrock's id is `ingestionJobId`).
 
         Its execution id (from `raw`, or `execution_id` when `raw` deliberately lacks one)
         addresses it for upserts; a parseable start time in `raw` is used for filtering.
@@ -172,6 +196,9 @@ class Simulator:
     def _new_execution_id(self) -> str:
         with self._random_lock:
             return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def _now(self) -> float:
+        return epoch_seconds(self._clock())
 
     # -- knobs -------------------------------------------------------------------------------
 
@@ -218,7 +245,8 @@ class Simulator:
         """Request counters since the last reset:
 
         calls           {"<service>:<Operation>": n}, every request that named a served
-                        operation, throttled and failed ones included (each retry counts)
+                        operation, throttled and failed ones included (each retry counts);
+                        <service> is botocore's name: kendra, qbusiness, bedrock-agent
         by_data_source  {dataSourceKey: n}, the same for requests addressed to a data source
         throttled       requests answered ThrottlingException
         rejected        requests refused as malformed, unsigned or for an unknown operation

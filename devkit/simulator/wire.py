@@ -1,4 +1,4 @@
-"""Timestamps and output structures in the form the models prescribe for the wire."""
+"""Requests and replies, timestamps and output structures in the form the models prescribe."""
 
 from __future__ import annotations
 
@@ -6,10 +6,22 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from botocore.model import Shape
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request, independent of the server that received it."""
+
+    method: str
+    path: str
+    query: str
+    headers: Message  # case-insensitive, as HTTP header names are
+    body: bytes
 
 
 @dataclass
@@ -67,17 +79,25 @@ def wire_timestamp(seconds: float, timestamp_format: str) -> Any:
 
 
 def render(
-    shape: Shape, values: Mapping[str, Any], body_timestamps: str = BODY_FORMAT
+    shape: Shape,
+    values: Mapping[str, Any],
+    body_timestamps: str = BODY_FORMAT,
+    *,
+    descend: bool = True,
 ) -> dict[str, Any]:
     """Fill an output structure from `values`, keyed by lower-cased member name.
 
     Members are matched by name at any depth (so `errorCode` lands in Q Business's nested
     `error`), and absent ones are omitted, as the services omit them. Timestamps (epoch
     seconds in `values`) take the model's format, `body_timestamps` unless a member says.
+    `descend=False` leaves nested structures to the caller: in deep shapes (Bedrock's data
+    source configuration) a common name such as `type` would land where it does not belong.
     """
     out: dict[str, Any] = {}
     for name, member in shape.members.items():
         if member.type_name == "structure":
+            if not descend:
+                continue
             nested = render(member, values, body_timestamps)
             if nested:
                 out[name] = nested

@@ -20,6 +20,9 @@ QB_DS = "c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f"
 KENDRA_DS = "web"
 KENDRA_KEY = f"kendra#{INDEX}#{KENDRA_DS}"
 QB_KEY = f"qbusiness#{APP}#{QB_INDEX}#{QB_DS}"
+KB = "KB12345678"  # Bedrock ids: [0-9a-zA-Z]{10}
+BEDROCK_DS = "DS12345678"
+BEDROCK_KEY = f"bedrock#{KB}#{BEDROCK_DS}"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 # One session for the whole module: loading the service models once keeps clients cheap.
@@ -49,6 +52,10 @@ def qbusiness_jobs(qbusiness: Any, **params: Any) -> Any:
     return qbusiness.list_data_source_sync_jobs(
         applicationId=APP, indexId=QB_INDEX, dataSourceId=QB_DS, **params
     )
+
+
+def bedrock_jobs(bedrock: Any, **params: Any) -> Any:
+    return bedrock.list_ingestion_jobs(knowledgeBaseId=KB, dataSourceId=BEDROCK_DS, **params)
 
 
 def error_code(excinfo: pytest.ExceptionInfo[Any]) -> str:
