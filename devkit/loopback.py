@@ -183,6 +183,7 @@ def loopback(simulator_seed: int = 0) -> Iterator[Loopback]:
             **FAKE_CREDENTIALS,
             "AWS_ENDPOINT_URL": moto_url,
             "AWS_ENDPOINT_URL_KENDRA": simulator.url,
+            "AWS_ENDPOINT_URL_BEDROCK_AGENT": simulator.url,
             "AWS_ENDPOINT_URL_QBUSINESS": simulator.url,
             "JOB_TABLE_NAME": JOB_TABLE,
             "STATE_TABLE_NAME": STATE_TABLE,
