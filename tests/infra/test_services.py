@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from functools import cache
+from typing import Any
 
 import pytest
+from cfnlint.data import AdditionalSpecs
+from cfnlint.helpers import load_resource
 
 from infra import config as cfg
 from infra.config import SyncAuditorConfig, load_config
@@ -14,7 +18,17 @@ from infra.config_checks import Problems
 from infra.services import REGISTRY, SERVICE_KEYS, in_words
 from infra.services.base import Grant, InfraService
 
-from .conftest import ROOT, arn
+from .conftest import ROOT, arn, healing_config
+
+# Each service's entries in a scoped form, self-healing included where the sample sets it.
+SAMPLE_ENTRIES: dict[str, Any] = {
+    "kendra": healing_config()["kendra"],
+    "qbusiness": healing_config()["qbusiness"],
+    "bedrock": [
+        {"knowledgeBaseId": "KB12AB34CD", "dataSourceIds": ["DS56EF78GH"], "selfHealing": {}},
+        {"knowledgeBaseId": "KB34MN56OP"},
+    ],
+}
 
 
 def test_each_service_has_its_own_key_in_the_configuration() -> None:
@@ -91,6 +105,60 @@ def test_a_grant_on_star_always_says_why(service: InfraService) -> None:
         if "*" in grant.resources:
             assert grant.resources == ("*",)
             assert grant.star_reason and grant.action in grant.star_reason
+
+
+@cache
+def iam_actions_and_resources() -> dict[str, Any]:
+    """IAM's actions with the resource types each takes, and those types' ARN formats, as
+    cfn-lint carries them (generated from the policy data the Service Authorization Reference
+    publishes; its W3037 checks templates against it)."""
+    data: dict[str, Any] = load_resource(AdditionalSpecs, "Policies.json")
+    return data
+
+
+def arn_pattern(arn_format: str) -> re.Pattern[str]:
+    """An ARN format ("arn:${Partition}:bedrock:...:knowledge-base/.*") as a regex over
+    conftest.arn's notation."""
+    pattern = re.escape(arn_format).replace(re.escape(".*"), ".*")
+    for variable, placeholder in (
+        ("Partition", "<AWS::Partition>"),
+        ("Region", "<AWS::Region>"),
+        ("Account", "<AWS::AccountId>"),
+    ):
+        pattern = pattern.replace(re.escape(f"${{{variable}}}"), re.escape(placeholder))
+    return re.compile(pattern)
+
+
+def test_every_service_has_sample_entries() -> None:
+    assert set(SAMPLE_ENTRIES) == set(SERVICE_KEYS)
+
+
+@pytest.mark.parametrize("form", ["all", "entries"])
+@pytest.mark.parametrize("service", REGISTRY, ids=lambda s: s.key)
+def test_every_grant_is_an_action_iam_knows_on_a_resource_type_it_takes(
+    service: InfraService, form: str
+) -> None:
+    problems = Problems()
+    raw = "all" if form == "all" else SAMPLE_ENTRIES[service.key]
+    targets = service.parse(problems, f"syncAuditor.{service.key}", raw)
+    assert problems.items == []
+    reference = iam_actions_and_resources()
+
+    for grant in service.poller_grants(targets, arn):
+        prefix, name = grant.action.split(":")
+        resource_types = reference[prefix]["Actions"][name.lower()].get("Resources", [])
+        if grant.resources == ("*",):
+            # "*" only for an action that supports no resource type
+            assert resource_types == [], grant
+            continue
+        assert resource_types, grant
+        patterns = [
+            arn_pattern(arn_format)
+            for resource_type in resource_types
+            for arn_format in reference[prefix]["Resources"][resource_type]["ARNFormats"]
+        ]
+        for resource in grant.resources:
+            assert any(p.fullmatch(resource) for p in patterns), (grant.action, resource)
 
 
 def test_a_grant_on_star_without_a_reason_is_refused() -> None:
