@@ -20,12 +20,6 @@ REGISTRY: Final[tuple[InfraService, ...]] = (
 SERVICE_KEYS: Final = tuple(service.key for service in REGISTRY)
 
 
-def service(key: str) -> InfraService:
-    """The registered service with this key."""
-    (found,) = [s for s in REGISTRY if s.key == key]
-    return found
-
-
 def in_words(items: Sequence[str], conjunction: str = "and") -> str:
     """'A', 'A and B', 'A, B and C'."""
     if len(items) <= 1:

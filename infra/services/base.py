@@ -1,7 +1,8 @@
 """What a service declares on the infra side: the one place the stack learns how services differ.
 
-config.py, poller.py, notifier.py, nag.py, the alarms and the dashboard iterate the registry
-(infra/services/__init__.py) and read each service's declaration; none of them names a service.
+config.py, poller.py, notifier.py and nag.py iterate the registry (infra/services/__init__.py)
+and read each service's declaration, the alarms and the dashboard iterate the audited services
+(config.services); none of them names a service.
 A declaration is plain data and functions, with no CDK import: the CLI loads the configuration
 through config.py without starting jsii.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from infra.config_checks import Problems
 
@@ -19,15 +20,6 @@ Targets = tuple[Any, ...] | Literal["all"]
 # (IAM service prefix, resource) -> ARN. The stack passes one built on its own partition,
 # region and account (pseudo parameters); cdk-nag's notation is another.
 ArnFactory = Callable[[str, str], str]
-
-
-class Target(Protocol):
-    """A configured target entry (an index, an application, a knowledge base)."""
-
-    @property
-    def settings(self) -> Any: ...  # targets.TargetSettings
-
-    def to_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -68,12 +60,13 @@ class InfraService:
     parse: Callable[[Problems, str, Any], Targets]
     # What the poller may call for these targets, on the ARNs the factory makes.
     poller_grants: Callable[[Targets, ArnFactory], list[Grant]]
+    # How a too-long TARGETS is shortened: the noun of a whole target (all its data sources
+    # discovered) and the key its entries omit for that.
+    whole_targets: tuple[str, str]
     # The log groups the notifier reads failure reasons from, as FilterLogEvents authorizes
     # them (log-group:<name>:*, or the service's prefix for "all"); none for a service whose
     # reasons come from its API.
     log_groups: Callable[[Targets], list[str]] = no_log_groups
-    # How a too-long TARGETS is shortened: the whole target's noun and the key to omit.
-    whole_targets: tuple[str, str] = ("", "")
     # TARGETS carries this key even when nothing of the service is audited (an empty list), as
     # it has since the first release. A later service's key appears only when it is configured:
     # a deployment without it then needs no runtime that knows it.
