@@ -14,7 +14,7 @@ from .test_alarms import alarms_by_name, expression
 from .test_bedrock_config import KB_LISTED, KB_WHOLE, bedrock_config
 from .test_compliance import acknowledgments
 from .test_dashboard import dashboard_body, metrics_on
-from .test_stack import environment_of
+from .test_stack import as_deployed, environment_of
 
 pytestmark = pytest.mark.slow
 
@@ -136,6 +136,30 @@ def test_the_descriptions_name_the_audited_services(bedrock: Synth, bedrock_all:
 
 
 # --- compliance -----------------------------------------------------------------------------
+
+
+def runtime_knows_bedrock() -> bool:
+    """Whether the runtime's settings admit Bedrock (the services they accept in TARGETS)."""
+    from sync_auditor import settings
+
+    return "bedrock" in settings.SERVICES
+
+
+@pytest.mark.skipif(not runtime_knows_bedrock(), reason="the runtime reads no Bedrock targets yet")
+def test_the_runtime_reads_what_the_stack_tells_it_about_bedrock(
+    bedrock: Synth, bedrock_all: Synth
+) -> None:
+    from sync_auditor.settings import NotifierSettings, PollerSettings
+
+    for synth, services in (
+        (bedrock, ("kendra", "qbusiness", "bedrock")),
+        (bedrock_all, ("bedrock",)),
+    ):
+        poller = as_deployed(environment_of(synth, synth.stack.poller.function))
+        notifier = as_deployed(environment_of(synth, synth.stack.notifier.function))
+
+        assert PollerSettings.from_env(poller).targets == json.loads(poller["TARGETS"])
+        assert NotifierSettings.from_env(notifier).audited_services == services
 
 
 @pytest.mark.parametrize("synth_name", ["bedrock", "bedrock_all"])
