@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from cdk_nag import AwsSolutionsChecks
 
+from sync_auditor import settings as runtime_settings
+from sync_auditor.settings import NotifierSettings, PollerSettings
+
 from .conftest import Synth, arn, policy_grants, synthesize
 from .test_alarms import alarms_by_name, expression
 from .test_bedrock_config import KB_LISTED, KB_WHOLE, bedrock_config
@@ -19,6 +22,7 @@ from .test_stack import as_deployed, environment_of
 pytestmark = pytest.mark.slow
 
 POLLER_POLICY = "/SyncAuditor/Poll/Poller/Role/DefaultPolicy"
+
 # Bedrock alone, discovered: the one service of the deployment.
 BEDROCK_ALL_CONFIG: dict[str, Any] = {"bedrock": "all", "alertEmails": ["kb-team@example.com"]}
 
@@ -121,6 +125,24 @@ def test_the_functions_are_told_about_bedrock(bedrock: Synth, bedrock_all: Synth
     }
 
 
+# The services the runtime's settings accept in TARGETS and AUDITED_SERVICES.
+@pytest.mark.skipif(
+    "bedrock" not in runtime_settings.SERVICES, reason="the runtime reads no Bedrock targets yet"
+)
+def test_the_runtime_reads_what_the_stack_tells_it_about_bedrock(
+    bedrock: Synth, bedrock_all: Synth
+) -> None:
+    for synth, services in (
+        (bedrock, ("kendra", "qbusiness", "bedrock")),
+        (bedrock_all, ("bedrock",)),
+    ):
+        poller = as_deployed(environment_of(synth, synth.stack.poller.function))
+        notifier = as_deployed(environment_of(synth, synth.stack.notifier.function))
+
+        assert PollerSettings.from_env(poller).targets == json.loads(poller["TARGETS"])
+        assert NotifierSettings.from_env(notifier).audited_services == services
+
+
 def test_the_descriptions_name_the_audited_services(bedrock: Synth, bedrock_all: Synth) -> None:
     poller = bedrock.template_json["Resources"][bedrock.logical_id(bedrock.stack.poller.function)]
 
@@ -136,30 +158,6 @@ def test_the_descriptions_name_the_audited_services(bedrock: Synth, bedrock_all:
 
 
 # --- compliance -----------------------------------------------------------------------------
-
-
-def runtime_knows_bedrock() -> bool:
-    """Whether the runtime's settings admit Bedrock (the services they accept in TARGETS)."""
-    from sync_auditor import settings
-
-    return "bedrock" in settings.SERVICES
-
-
-@pytest.mark.skipif(not runtime_knows_bedrock(), reason="the runtime reads no Bedrock targets yet")
-def test_the_runtime_reads_what_the_stack_tells_it_about_bedrock(
-    bedrock: Synth, bedrock_all: Synth
-) -> None:
-    from sync_auditor.settings import NotifierSettings, PollerSettings
-
-    for synth, services in (
-        (bedrock, ("kendra", "qbusiness", "bedrock")),
-        (bedrock_all, ("bedrock",)),
-    ):
-        poller = as_deployed(environment_of(synth, synth.stack.poller.function))
-        notifier = as_deployed(environment_of(synth, synth.stack.notifier.function))
-
-        assert PollerSettings.from_env(poller).targets == json.loads(poller["TARGETS"])
-        assert NotifierSettings.from_env(notifier).audited_services == services
 
 
 @pytest.mark.parametrize("synth_name", ["bedrock", "bedrock_all"])
