@@ -6,7 +6,8 @@ import argparse
 import textwrap
 from collections.abc import Callable
 
-from sync_auditor.model import ALL_STATUSES, SERVICES
+from sync_auditor.model import ALL_STATUSES
+from sync_auditor.services import SERVICES
 from sync_auditor_cli import datasource
 from sync_auditor_cli.commands import audit, devtools, failures, history, pending, show
 from sync_auditor_cli.errors import EXIT_CODES_HELP

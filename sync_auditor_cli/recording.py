@@ -1,7 +1,7 @@
 """The poller's stores and API readers, as the CLI's `audit` runs them: every write is recorded
 (what changed, per job), and with `dry_run` recorded instead of made; progress is counted.
 
-They subclass the runtime adapters, so reads are the real ones and the poller cannot tell.
+They wrap or subclass the runtime adapters, so reads are the real ones and the poller cannot tell.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from typing import Any, Literal
 
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters.job_table import JobKey, JobTable
-from sync_auditor.adapters.kendra import KendraApi
-from sync_auditor.adapters.qbusiness import QBusinessApi
 from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.changes import been_in
 from sync_auditor.model import DataSourceRef, SyncJob
+from sync_auditor.services import REGISTRY
 from sync_auditor.watch import SourceState
 from sync_auditor_cli.progress import Progress
 
@@ -161,23 +160,23 @@ def _counted(pages: Iterator[list[SyncJob]], progress: Progress) -> Iterator[lis
         progress.advance()
 
 
-class CountingKendraApi(KendraApi):
-    def __init__(self, client: ClientFactory, progress: Progress) -> None:
-        super().__init__(client)
+class CountingApi:
+    """A service adapter whose job listings advance the progress line; the rest passes through."""
+
+    def __init__(self, api: Any, progress: Progress) -> None:
+        self._api = api
+        self.service = api.service
         self.progress = progress
 
     def job_pages(
         self, source: DataSourceRef, since: datetime, until: datetime
     ) -> Iterator[list[SyncJob]]:
-        return _counted(super().job_pages(source, since, until), self.progress)
+        return _counted(self._api.job_pages(source, since, until), self.progress)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
 
 
-class CountingQBusinessApi(QBusinessApi):
-    def __init__(self, client: ClientFactory, progress: Progress) -> None:
-        super().__init__(client)
-        self.progress = progress
-
-    def job_pages(
-        self, source: DataSourceRef, since: datetime, until: datetime
-    ) -> Iterator[list[SyncJob]]:
-        return _counted(super().job_pages(source, since, until), self.progress)
+def counting_apis(client: ClientFactory, progress: Progress) -> dict[str, CountingApi]:
+    """Every registered service's adapter, counted."""
+    return {name: CountingApi(spec.make_api(client), progress) for name, spec in REGISTRY.items()}

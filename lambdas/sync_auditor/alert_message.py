@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from sync_auditor.failure_reasons import ReasonSummary, failed_lines
 from sync_auditor.model import DOCUMENT_COUNTS, DataSourceRef
+from sync_auditor.services import spec_of
 
 ALERT_TYPE = "SYNC_JOB_STATUS"
 SYNC_STUCK = "SYNC_STUCK"
@@ -47,7 +47,6 @@ ERROR_LIMIT = 4000
 CHAT_ERROR_LIMIT = 1500
 ERROR_LINES = 40
 
-SERVICE_TITLES = {"kendra": "Amazon Kendra", "qbusiness": "Amazon Q Business"}
 # Control (Cc), format (Cf: zero-width, bidi overrides), line and paragraph separators.
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -85,12 +84,7 @@ class Alert:
     @classmethod
     def from_job(cls, job: Mapping[str, Any], *, previous_status: str | None, region: str) -> Alert:
         """Read a job record (a stream image, numbers as Decimal); the key is the source of ids."""
-        source = replace(
-            DataSourceRef.from_key(str(job["dataSourceKey"])),
-            data_source_name=_text(job.get("dataSourceName")),
-            index_name=_text(job.get("indexName")),
-            application_name=_text(job.get("applicationName")),
-        )
+        source = _named_source(job)
         documents = {
             name: n for name in DOCUMENT_COUNTS if (n := _whole(job.get(name))) is not None
         }
@@ -112,12 +106,7 @@ class Alert:
     @classmethod
     def from_silent_notice(cls, notice: Mapping[str, Any], *, region: str) -> Alert:
         """A DATA_SOURCE_SILENT alert from its notice item (the state table's stream image)."""
-        source = replace(
-            DataSourceRef.from_key(str(notice["dataSourceKey"])),
-            data_source_name=_text(notice.get("dataSourceName")),
-            index_name=_text(notice.get("indexName")),
-            application_name=_text(notice.get("applicationName")),
-        )
+        source = _named_source(notice)
         hours = _whole(notice.get("expectSyncEveryHours"))
         note = (
             f"No sync job of this data source has started since {notice.get('silentSince')}; "
@@ -135,7 +124,7 @@ class Alert:
 
     @property
     def service_title(self) -> str:
-        return SERVICE_TITLES[self.source.service]
+        return spec_of(self.source.service).title
 
     @property
     def headline(self) -> str:
@@ -203,12 +192,9 @@ def email_text(alert: Alert) -> str:
         *(_line(note, NOTE_LIMIT) for note in alert.notes),
         *([""] if alert.notes else []),
         f"Data source:      {_labelled(source.data_source_name, source.data_source_id)}",
-        f"Index:            {_labelled(source.index_name, source.index_id)}",
+        # Innermost first: the index before its application.
+        *(f"{label + ':':<17} {_labelled(name, id_)}" for label, name, id_ in _inward(source)),
     ]
-    if source.application_id:
-        lines.append(
-            f"Application:      {_labelled(source.application_name, source.application_id)}"
-        )
     lines += [
         f"Execution id:     {_line(alert.execution_id, NAME_LIMIT)}",
         f"Status:           {status}{_previous(alert)}",
@@ -237,12 +223,8 @@ def chatbot_payload(alert: Alert) -> dict[str, Any]:
     lines = [
         *(_slack_escape(_line(note, NOTE_LIMIT)) for note in alert.notes),
         f"*Data source:* {_chat_labelled(source.data_source_name, source.data_source_id)}",
-        f"*Index:* {_chat_labelled(source.index_name, source.index_id)}",
+        *(f"*{label}:* {_chat_labelled(name, id_)}" for label, name, id_ in _inward(source)),
     ]
-    if source.application_id:
-        lines.append(
-            f"*Application:* {_chat_labelled(source.application_name, source.application_id)}"
-        )
     lines += [
         f"*Execution:* {_chat_code(alert.execution_id, NAME_LIMIT)}",
         f"*Status:* {status}{_slack_escape(_previous(alert))}",
@@ -285,10 +267,7 @@ def machine_document(alert: Alert) -> dict[str, Any]:
         "service": source.service,
         "region": alert.region or None,
         "dataSourceKey": source.key,
-        "applicationId": source.application_id,
-        "applicationName": _capped(source.application_name, NAME_LIMIT),
-        "indexId": source.index_id,
-        "indexName": _capped(source.index_name, NAME_LIMIT),
+        **_parent_fields(source),
         "dataSourceId": source.data_source_id,
         "dataSourceName": _capped(source.data_source_name, NAME_LIMIT),
         "executionId": _capped(alert.execution_id, NAME_LIMIT),
@@ -328,18 +307,30 @@ def console_url(source: DataSourceRef, region: str) -> str | None:
     """The console page of the data source, or None when the region is unknown."""
     if not _REGION.match(region):
         return None
-    index, data_source = quote(source.index_id, safe=""), quote(source.data_source_id, safe="")
-    host = _console_host(region)
-    if source.service == "kendra":
-        return (
-            f"https://{host}/kendra/home?region={region}"
-            f"#indexes/{index}/datasources/{data_source}/details"
-        )
-    application = quote(source.application_id or "", safe="")
-    return (
-        f"https://{host}/amazonq/business/applications/{application}"
-        f"/indices/{index}/datasources/{data_source}/details?region={region}"
-    )
+    return spec_of(source.service).console_url(source, _console_host(region), region)
+
+
+def _named_source(item: Mapping[str, Any]) -> DataSourceRef:
+    """The data source of a record or notice: ids from its key, names from its attributes."""
+    source = DataSourceRef.from_key(str(item["dataSourceKey"]))
+    names: dict[str, Any] = {"data_source_name": _text(item.get("dataSourceName"))}
+    for parent in spec_of(source.service).parents:
+        names[parent.name_field] = _text(item.get(parent.name_attribute))
+    return replace(source, **names)
+
+
+def _inward(source: DataSourceRef) -> list[tuple[str, str | None, str]]:
+    return list(reversed(source.parents()))
+
+
+def _parent_fields(source: DataSourceRef) -> dict[str, Any]:
+    """The ids and names of what the data source belongs to, with the table's names."""
+    spec = spec_of(source.service)
+    fields: dict[str, Any] = dict(spec.document_extras or {})
+    for parent in spec.parents:
+        fields[parent.id_attribute] = getattr(source, parent.id_field)
+        fields[parent.name_attribute] = _capped(getattr(source, parent.name_field), NAME_LIMIT)
+    return fields
 
 
 def _console_host(region: str) -> str:

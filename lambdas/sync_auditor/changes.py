@@ -23,7 +23,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from sync_auditor import alert_message, self_healing
 from sync_auditor.adapters.notices import NOTICE_PREFIX
 from sync_auditor.alert_message import SYNC_RECOVERED, SYNC_STUCK
-from sync_auditor.model import SERVICES, DataSourceRef, parse_iso_utc
+from sync_auditor.model import DataSourceRef, parse_iso_utc
+from sync_auditor.services import SERVICES
 from sync_auditor.settings import NotifierSettings
 
 # A job record -> the newest other terminal job of its data source before it (JobTable.previous_terminal), or None.

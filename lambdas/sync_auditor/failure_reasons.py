@@ -28,8 +28,8 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from sync_auditor.model import DataSourceRef, parse_iso_utc
+from sync_auditor.services import spec_of
 
-REPORT_STREAM_PREFIX = "SYNC_RUN_HISTORY_REPORT"
 TOP_CODES = 5
 EXAMPLES = 3
 CODE_LIMIT = 120
@@ -93,19 +93,24 @@ class LogRead:
     error_code: str | None = None
 
 
-def log_group(source: DataSourceRef) -> str:
-    if source.service == "kendra":
-        return f"/aws/kendra/{source.index_id}"
-    return f"/aws/qbusiness/{source.application_id}"
+def log_group(source: DataSourceRef) -> str | None:
+    """The log group a service writes the job's failed documents to; None when its failure
+    reasons come from its API instead (the record's errorMessage)."""
+    located = _located(source, "", None)
+    return located[0] if located else None
 
 
 def stream_prefixes(source: DataSourceRef, execution_id: str, start_time: str | None) -> list[str]:
-    """The job's streams: the report (both services), and Kendra's per-job stream."""
-    prefixes = [f"{REPORT_STREAM_PREFIX}/{source.data_source_id}/{execution_id}"]
-    if source.service == "kendra" and start_time:
-        hour = parse_iso_utc(start_time).strftime("%Y-%m-%d-%H")
-        prefixes.append(f"{source.data_source_id}/{hour}/{execution_id}")
-    return prefixes
+    """The job's log streams (both services' sync report, and Kendra's per-job stream)."""
+    located = _located(source, execution_id, start_time)
+    return located[1] if located else []
+
+
+def _located(
+    source: DataSourceRef, execution_id: str, start_time: str | None
+) -> tuple[str, list[str]] | None:
+    log_source = spec_of(source.service).log_source
+    return log_source(source, execution_id, start_time) if log_source else None
 
 
 def summarize(read: LogRead, *, group: str, insights_url: str | None) -> ReasonSummary:

@@ -1,4 +1,4 @@
-"""The one normalized sync job record both services translate into, and the key that names a data source.
+"""The one normalized sync job record every service translates into, and the key that names a data source.
 
 The attribute names here are the table contract of DESIGN.md: users query them directly, so
 renaming one is a breaking change.
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-Service = Literal["kendra", "qbusiness"]
-SERVICES: tuple[Service, ...] = ("kendra", "qbusiness")
+# A registered service's name (sync_auditor.services.SERVICES lists them).
+Service = str
 
 TERMINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "INCOMPLETE", "ABORTED"})
 OPEN_STATUSES = frozenset({"SYNCING", "SYNCING_INDEXING", "STOPPING"})
@@ -27,18 +27,6 @@ DOCUMENT_COUNTS = (
     "documentsDeleted",
     "documentsFailed",
     "documentsScanned",
-)
-
-# Fields that come from the API; a change in any of them is a change worth writing.
-OBSERVED_FIELDS = (
-    "status",
-    "startTime",
-    "endTime",
-    "durationSeconds",
-    "errorCode",
-    "errorMessage",
-    "dataSourceErrorCode",
-    *DOCUMENT_COUNTS,
 )
 
 
@@ -62,6 +50,8 @@ class DataSourceRef:
     """One audited data source; `key` is the job table's partition key."""
 
     service: Service
+    # The ids of the resources the data source belongs to; a service fills those it has
+    # (services/spec.py: its `parents`) and leaves the others empty.
     index_id: str
     data_source_id: str
     application_id: str | None = None
@@ -73,26 +63,48 @@ class DataSourceRef:
     # "qbusiness#<application>", ...); None when the configuration lists it by id. A data source
     # that appears under a target already audited is audited since that target was.
     scope: str | None = field(default=None, compare=False)
+    knowledge_base_id: str | None = None
+    knowledge_base_name: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
-        if self.service == "kendra":
-            return f"kendra#{self.index_id}#{self.data_source_id}"
-        return f"qbusiness#{self.application_id}#{self.index_id}#{self.data_source_id}"
+        parents = _spec(self.service).parents
+        return "#".join([self.service, *(getattr(self, p.id_field) for p in parents)]) + (
+            f"#{self.data_source_id}"
+        )
 
     @classmethod
     def from_key(cls, key: str) -> DataSourceRef:
-        parts = key.split("#")
-        if parts[0] == "kendra" and len(parts) == 3 and all(parts[1:]):
-            return cls("kendra", index_id=parts[1], data_source_id=parts[2])
-        if parts[0] == "qbusiness" and len(parts) == 4 and all(parts[1:]):
-            return cls(
-                "qbusiness", index_id=parts[2], data_source_id=parts[3], application_id=parts[1]
-            )
-        raise ValueError(
-            f"dataSourceKey {key!r} is not 'kendra#<indexId>#<dataSourceId>' "
-            "or 'qbusiness#<applicationId>#<indexId>#<dataSourceId>'"
-        )
+        from sync_auditor.services import REGISTRY
+
+        service, *parts = key.split("#")
+        spec = REGISTRY.get(service)
+        if spec is None or len(parts) != len(spec.parents) + 1 or not all(parts):
+            forms = " or ".join(f"'{s.key_form}'" for s in REGISTRY.values())
+            raise ValueError(f"dataSourceKey {key!r} is not {forms}")
+        ids = {p.id_field: part for p, part in zip(spec.parents, parts, strict=False)}
+        return cls.from_ids(service, ids, parts[-1])
+
+    @classmethod
+    def from_ids(
+        cls, service: str, parents: dict[str, Any], data_source_id: str, **more: Any
+    ) -> DataSourceRef:
+        """A data source from its parents' fields ("index_id": ...) and any others by name."""
+        return cls(service, **{"index_id": "", **parents}, data_source_id=data_source_id, **more)
+
+    def parents(self) -> list[tuple[str, str | None, str]]:
+        """(label, name, id) of each resource the data source belongs to, outermost first."""
+        return [
+            (p.label, getattr(self, p.name_field), getattr(self, p.id_field))
+            for p in _spec(self.service).parents
+        ]
+
+
+def _spec(service: str) -> Any:
+    # Imported when first needed: the service packages build on this module.
+    from sync_auditor.services import spec_of
+
+    return spec_of(service)
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,8 @@ class SyncJob:
     error_message: str | None = None
     data_source_error_code: str | None = None
     documents: dict[str, int] = field(default_factory=dict)
+    # The status in the service's own words, where it differs from the contract's (Bedrock).
+    service_status: str | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -130,24 +144,25 @@ class SyncJob:
             "errorCode": self.error_code,
             "errorMessage": self.error_message,
             "dataSourceErrorCode": self.data_source_error_code,
-            **{name: self.documents.get(name) for name in DOCUMENT_COUNTS},
+            "serviceStatus": self.service_status,
+            # The contract's counts, and any a service adds under its own documented names.
+            **self.documents,
         }
         return {name: value for name, value in values.items() if value is not None}
 
 
 def identity_attributes(source: DataSourceRef) -> dict[str, Any]:
-    """The attributes that say which data source a record belongs to."""
+    """The attributes that say which data source a record belongs to: its key, service, the
+    ids of what it belongs to, and the names where known."""
     attributes: dict[str, Any] = {
         "dataSourceKey": source.key,
         "service": source.service,
-        "indexId": source.index_id,
         "dataSourceId": source.data_source_id,
     }
-    optional = {
-        "applicationId": source.application_id,
-        "dataSourceName": source.data_source_name,
-        "indexName": source.index_name,
-        "applicationName": source.application_name,
-    }
-    attributes.update({name: value for name, value in optional.items() if value})
+    for parent in _spec(source.service).parents:
+        attributes[parent.id_attribute] = getattr(source, parent.id_field)
+        if name := getattr(source, parent.name_field):
+            attributes[parent.name_attribute] = name
+    if source.data_source_name:
+        attributes["dataSourceName"] = source.data_source_name
     return attributes

@@ -176,6 +176,8 @@ def reasons_from_logs(
     source = DataSourceRef.from_key(str(job["dataSourceKey"]))
     execution_id = str(job["executionId"])
     group = failure_reasons.log_group(source)
+    if group is None:
+        return None  # the service's reasons come from its API: the record's errorMessage
     seconds = time_left() - REASONS_RESERVE_SECONDS
     if seconds < MIN_READ_SECONDS:
         # Too little of the invocation is left: the alert goes now, saying why without them.

@@ -2,7 +2,7 @@
 whether a transient failure is retried (self-healing).
 
 They come from the configured targets (the poller's TARGETS, validated at synth): an index or
-application entry's settings apply to every data source it audits; without one, the global
+application (or knowledge base) entry's settings apply to every data source it audits; without one, the global
 default applies.
 """
 
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync_auditor.model import DataSourceRef, parse_iso_utc
+from sync_auditor.services import spec_of
 
 DEFAULT_STUCK_AFTER_MINUTES = 360
 # Self-healing defaults: a target's `selfHealing: {}` means these.
@@ -39,19 +40,6 @@ class SourcePolicy:
     self_healing: SelfHealing | None = None
 
 
-def _matches(target: Mapping[str, Any], source: DataSourceRef) -> bool:
-    if source.service == "kendra":
-        if target.get("indexId") != source.index_id:
-            return False
-    else:
-        if target.get("applicationId") != source.application_id:
-            return False
-        if target.get("indexId") not in (None, source.index_id):
-            return False
-    ids = target.get("dataSourceIds")
-    return ids is None or source.data_source_id in ids
-
-
 def policy_for(
     targets: Mapping[str, Any], source: DataSourceRef, *, stuck_after_minutes: int
 ) -> SourcePolicy:
@@ -59,7 +47,8 @@ def policy_for(
     entries = targets.get(source.service)
     target: Mapping[str, Any] = {}
     if isinstance(entries, list):
-        target = next((t for t in entries if _matches(t, source)), {})
+        matches = spec_of(source.service).matches
+        target = next((t for t in entries if matches(t, source)), {})
     expect_hours = target.get("expectSyncEveryHours")
     healing = target.get("selfHealing")
     return SourcePolicy(

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any, Protocol
 
+from sync_auditor.api_reasons import with_api_reasons
 from sync_auditor.cursor import Cursor, next_cursor, window_start
 from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
 from sync_auditor.policies import SourcePolicy, silent_since
@@ -233,13 +234,18 @@ class Poller:
                 and past_retention(job, now, self.retention_days)
             ):
                 continue  # its record expired while the job stayed in the window: not news
+            history = existing is None and is_history(job, state)
+            job = with_api_reasons(
+                self.apis[job.source.service],
+                job,
+                existing,
+                history=history,
+                error_code_of=self.error_code_of,
+            )
             for _ in range(WRITE_ATTEMPTS):
                 if existing is None:
                     record = new_record(
-                        job,
-                        now=stamp,
-                        history=is_history(job, state),
-                        retention_days=self.retention_days,
+                        job, now=stamp, history=history, retention_days=self.retention_days
                     )
                     expected = None
                 else:

@@ -19,6 +19,7 @@ each attempt: the error stays on the side of fewer retries.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ from sync_auditor.observability import logger
 from sync_auditor.policies import SelfHealing, SourcePolicy
 from sync_auditor.poll import WRITE_ATTEMPTS, JobStore, WriteConflict
 from sync_auditor.records import new_record, next_revision
+from sync_auditor.services import REGISTRY
+from sync_auditor.services.spec import SyncAlreadyRunning
 
 # The job's errorCode values that mean "the service failed, not the configuration": both APIs'
 # ErrorCode enums have InternalError; InvalidRequest, ResourceInactive and ResourceNotFound
@@ -56,12 +59,13 @@ ANNOUNCED_OUTCOMES = {
 RECORD_ATTRIBUTE = "selfHealing"
 
 
-class SyncAlreadyRunning(Exception):
-    """StartDataSourceSyncJob refused because a sync of the data source is in progress."""
-
-
 class SyncStarter(Protocol):
-    def start_sync(self, source: DataSourceRef) -> str: ...
+    def start_sync(self, source: DataSourceRef, client_token: str | None = None) -> str: ...
+
+
+def retry_token(data_source_key: str, failed_execution_id: str) -> str:
+    """The idempotency token of the retry of one failed job: 64 hex digits."""
+    return hashlib.sha256(f"{data_source_key}#{failed_execution_id}".encode()).hexdigest()
 
 
 class RetryQuota(Protocol):
@@ -79,11 +83,22 @@ def failed_at(record: Mapping[str, Any]) -> datetime | None:
     return None
 
 
+def transient_by_error_code(record: Mapping[str, Any]) -> bool:
+    """The rule for services with an error code (Kendra, Q Business)."""
+    return record.get("errorCode") in TRANSIENT_ERROR_CODES and not record.get(
+        "dataSourceErrorCode"
+    )
+
+
+def _transient(record: Mapping[str, Any]) -> bool:
+    service = str(record.get("service", ""))
+    rule = REGISTRY[service].transient_failure if service in REGISTRY else None
+    return (rule or transient_by_error_code)(record)
+
+
 def awaits_retry(record: Mapping[str, Any], now: datetime) -> bool:
     """A failed job self-healing has still to decide about (the policy aside)."""
-    if record.get("status") != "FAILED" or record.get("errorCode") not in TRANSIENT_ERROR_CODES:
-        return False
-    if record.get("dataSourceErrorCode"):
+    if record.get("status") != "FAILED" or not _transient(record):
         return False
     # Backfilled history was never announced, so it is never acted on either.
     if record.get("backfilled") is True or not record.get("startTime"):
@@ -229,7 +244,10 @@ class Healer:
         self, source: DataSourceRef, record: Mapping[str, Any], stamp: str
     ) -> dict[str, Any]:
         try:
-            execution_id = self.starters[source.service].start_sync(source)
+            # One token per failed job: a start that a crashed or overlapping poll repeats is
+            # the same start where the service takes a token (Bedrock's clientToken).
+            token = retry_token(source.key, str(record["executionId"]))
+            execution_id = self.starters[source.service].start_sync(source, client_token=token)
         except SyncAlreadyRunning:
             return {"outcome": ALREADY_RUNNING}
         except Exception as error:

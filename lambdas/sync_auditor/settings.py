@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES, SERVICES
+from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES
 from sync_auditor.policies import DEFAULT_STUCK_AFTER_MINUTES
+from sync_auditor.services import SERVICES
 
 # What the outbox sweep's schedule sends the notifier (instead of stream records).
 DELIVER_PENDING_EVENT: dict[str, str] = {"action": "deliverPendingAlerts"}
@@ -103,10 +104,9 @@ class PollerSettings:
             targets = json.loads(raw_targets)
         except json.JSONDecodeError as error:
             raise SettingsError(f"environment variable TARGETS is not JSON: {error}") from None
-        if not isinstance(targets, dict) or set(targets) - {"kendra", "qbusiness"}:
-            raise SettingsError(
-                'environment variable TARGETS must be {"kendra": ..., "qbusiness": ...}'
-            )
+        if not isinstance(targets, dict) or set(targets) - set(SERVICES):
+            form = ", ".join(f'"{service}": ...' for service in SERVICES)
+            raise SettingsError(f"environment variable TARGETS must be {{{form}}}")
         retention = _int(env, "RETENTION_DAYS", 0, minimum=0)
         return cls(
             job_table=_required(env, "JOB_TABLE_NAME"),

@@ -25,11 +25,10 @@ from sync_auditor_cli.queries import (
     ensure_tables_exist,
 )
 from sync_auditor_cli.recording import (
-    CountingKendraApi,
-    CountingQBusinessApi,
     JobChange,
     RecordingCursorStore,
     RecordingJobTable,
+    counting_apis,
 )
 
 T = TypeVar("T")
@@ -155,8 +154,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         summary, warnings = _quietly(
             lambda: poller.run(
                 settings,
-                kendra=CountingKendraApi(aws.client, progress),
-                qbusiness=CountingQBusinessApi(aws.client, progress),
+                apis=counting_apis(aws.client, progress),
                 jobs=jobs,
                 cursors=cursors,
             )

@@ -62,7 +62,7 @@ class FakeApi:
                 )
             yield matching[start : start + self.page_size]
 
-    def start_sync(self, source: DataSourceRef) -> str:
+    def start_sync(self, source: DataSourceRef, client_token: str | None = None) -> str:
         """Like the services: a sync already open on the data source refuses a new one."""
         if self.start_errors:
             raise ClientError(

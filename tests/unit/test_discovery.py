@@ -45,14 +45,14 @@ class QBusiness:
 def test_explicit_data_sources_need_no_listing() -> None:
     kendra = Kendra()
     discovery = Discovery(error_code_of)
-    discovery.kendra([{"indexId": IDX1, "dataSourceIds": ["web", "crm"]}], kendra)
+    discovery.expand("kendra", [{"indexId": IDX1, "dataSourceIds": ["web", "crm"]}], kendra)
     assert [s.key for s in discovery.sources] == [f"kendra#{IDX1}#web", f"kendra#{IDX1}#crm"]
     assert kendra.calls == []
 
 
 def test_an_index_entry_lists_its_data_sources_with_names() -> None:
     discovery = Discovery(error_code_of)
-    discovery.kendra([{"indexId": IDX1}], Kendra())
+    discovery.expand("kendra", [{"indexId": IDX1}], Kendra())
     assert [(s.data_source_id, s.data_source_name) for s in discovery.sources] == [
         ("web", "Website"),
         ("s3", None),
@@ -61,7 +61,7 @@ def test_an_index_entry_lists_its_data_sources_with_names() -> None:
 
 def test_all_lists_every_index_and_one_forbidden_index_does_not_stop_the_rest() -> None:
     discovery = Discovery(error_code_of)
-    discovery.kendra("all", Kendra())
+    discovery.expand("kendra", "all", Kendra())
     assert {s.index_id for s in discovery.sources} == {IDX1}
     assert discovery.sources[0].index_name == "docs"
     assert [(e.scope, e.error_code) for e in discovery.errors] == [
@@ -71,7 +71,7 @@ def test_all_lists_every_index_and_one_forbidden_index_does_not_stop_the_rest() 
 
 def test_qbusiness_application_entries_expand_to_indices_and_data_sources() -> None:
     discovery = Discovery(error_code_of)
-    discovery.qbusiness("all", QBusiness())
+    discovery.expand("qbusiness", "all", QBusiness())
     [source] = discovery.sources
     assert source.key == f"qbusiness#{APP1}#{QIDX}#{'d' * 36}"
     assert (source.application_name, source.index_name, source.data_source_name) == (
@@ -83,8 +83,10 @@ def test_qbusiness_application_entries_expand_to_indices_and_data_sources() -> N
 
 def test_qbusiness_entry_with_index_and_ids_is_taken_as_written() -> None:
     discovery = Discovery(error_code_of)
-    discovery.qbusiness(
-        [{"applicationId": APP1, "indexId": QIDX, "dataSourceIds": ["e" * 36]}], QBusiness()
+    discovery.expand(
+        "qbusiness",
+        [{"applicationId": APP1, "indexId": QIDX, "dataSourceIds": ["e" * 36]}],
+        QBusiness(),
     )
     assert [s.key for s in discovery.sources] == [f"qbusiness#{APP1}#{QIDX}#{'e' * 36}"]
 
@@ -93,11 +95,12 @@ def test_listed_data_sources_carry_their_target_as_scope_and_every_scope_attempt
     None
 ):
     discovery = Discovery(error_code_of)
-    discovery.kendra(
+    discovery.expand(
+        "kendra",
         [{"indexId": IDX1}, {"indexId": IDX2}, {"indexId": "3" * 36, "dataSourceIds": ["x"]}],
         Kendra(),
     )
-    discovery.qbusiness([{"applicationId": APP1}], QBusiness())
+    discovery.expand("qbusiness", [{"applicationId": APP1}], QBusiness())
 
     scopes = {source.key: source.scope for source in discovery.sources}
     assert scopes[f"kendra#{IDX1}#web"] == f"kendra#{IDX1}"
@@ -109,6 +112,6 @@ def test_listed_data_sources_carry_their_target_as_scope_and_every_scope_attempt
 
 def test_everything_found_under_all_belongs_to_the_services_scope() -> None:
     discovery = Discovery(error_code_of)
-    discovery.kendra("all", Kendra())
+    discovery.expand("kendra", "all", Kendra())
     assert {source.scope for source in discovery.sources} == {"kendra"}
     assert discovery.scopes == ["kendra"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sync_auditor.kendra_jobs import job_from_kendra
 from sync_auditor.model import ALL_STATUSES, UNKNOWN_STATUS
-from sync_auditor.qbusiness_jobs import job_from_qbusiness
+from sync_auditor.services.kendra.jobs import job_from_kendra
+from sync_auditor.services.qbusiness.jobs import job_from_qbusiness
 from tests.unit.builders import KENDRA_SOURCE, QB_SOURCE, at, kendra_item, qbusiness_item
 
 COUNTS = {

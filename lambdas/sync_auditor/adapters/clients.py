@@ -23,8 +23,6 @@ _retries: dict[str, Any] = {"mode": "standard", "total_max_attempts": 5}
 _lock = threading.Lock()
 # HTTP requests sent per service, retries included: the ApiCalls metric and the benchmark.
 _requests_sent: Counter[str] = Counter()
-# The services whose request quotas the poller shares with the console and the connectors.
-PACED_SERVICES = ("kendra", "qbusiness")
 _pacers: dict[str, RequestPacer] = {}
 
 
@@ -72,15 +70,18 @@ def configure(retry_mode: str, max_attempts: int) -> None:
 
 
 def pace(max_requests_per_second: float | None) -> None:
-    """Let the Kendra and Q Business clients send at most this many requests per second each
-    (None: unpaced). Retries are paced too.
+    """Let each audited service's client send at most this many requests per second (None:
+    unpaced): the request quotas the poller shares with the console and the connectors.
+    Retries are paced too.
 
     Under the APIs' request quota, parallel calls that bounce off it drain botocore's retry
     quota and lose data sources to ThrottlingException for the tick; paced, a tick takes
     calls / rate and covers them all.
     """
+    from sync_auditor.services import REGISTRY  # the services' adapters build on this module
+
     with _lock:
-        for service in PACED_SERVICES:
+        for service in (spec.client_name for spec in REGISTRY.values()):
             current = _pacers.get(service)
             if max_requests_per_second is None:
                 _pacers.pop(service, None)
@@ -100,8 +101,8 @@ def client(service_name: str) -> Any:
     # Creating clients is not thread-safe in boto3's default session.
     with _lock:
         made = boto3.session.Session().client(service_name, config=config)
-    if service_name in PACED_SERVICES:
-        made.meta.events.register("before-send", partial(_wait_for_pacer, service_name))
+    # Every client waits for its pacer, if `pace` gave it one (the audited services' have).
+    made.meta.events.register("before-send", partial(_wait_for_pacer, service_name))
     made.meta.events.register("before-send", partial(_count_request, service_name))
     return made
 

@@ -30,8 +30,8 @@ from botocore.exceptions import ClientError
 from sync_auditor import job_metrics, notify
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.outbox_table import OutboxTable
-from sync_auditor.model import SERVICES
 from sync_auditor.observability import logger, tracer
+from sync_auditor.services import SERVICES
 from sync_auditor.settings import DELIVER_PENDING_EVENT, NotifierSettings
 
 # A whole failed batch is reported record by record too, so RecordsFailed is always counted.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any
@@ -14,20 +14,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sync_auditor import job_metrics
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.job_table import JobTable
-from sync_auditor.adapters.kendra import KendraApi
 from sync_auditor.adapters.notices import SilenceNotices
-from sync_auditor.adapters.qbusiness import QBusinessApi
 from sync_auditor.adapters.retry_quota import StateTableRetryQuota
 from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.discovery import Discovery
 from sync_auditor.job_metrics import Metric, MetricSet
-from sync_auditor.model import SERVICES
 from sync_auditor.observability import logger, tracer
 from sync_auditor.policies import policy_for
 from sync_auditor.poll import Poller
 from sync_auditor.poll_errors import error_code_of
 from sync_auditor.poll_report import PollReport
 from sync_auditor.self_healing import Healer
+from sync_auditor.services import REGISTRY, SERVICES, spec_of
 from sync_auditor.settings import PollerSettings
 
 
@@ -39,8 +37,7 @@ def _settings() -> PollerSettings:
 def run(
     settings: PollerSettings,
     time_left: Any = lambda: float("inf"),
-    kendra: KendraApi | None = None,
-    qbusiness: QBusinessApi | None = None,
+    apis: Mapping[str, Any] | None = None,
     jobs: JobTable | None = None,
     cursors: CursorStore | None = None,
     notices: SilenceNotices | None = None,
@@ -48,15 +45,19 @@ def run(
 ) -> dict[str, Any]:
     """One poll of every configured data source; returns a summary (also the Lambda result).
 
-    The stores are injectable so the CLI's `audit --dry-run` can read the real tables while
-    recording, instead of making, the writes.
+    The service adapters (`apis`, by service) and the stores are injectable so the CLI's
+    `audit --dry-run` can read the real tables while recording, instead of making, the writes.
     """
-    kendra = kendra or KendraApi()
-    qbusiness = qbusiness or QBusinessApi()
-    sent_before = {service: clients.requests_sent(service) for service in SERVICES}
+    apis = {
+        name: (apis or {}).get(name) or spec.make_api(clients.client)
+        for name, spec in REGISTRY.items()
+    }
+    sent_before = {service: _requests_sent(service) for service in SERVICES}
+    # The services this deployment audits: its metrics (the heartbeat among them) are theirs.
+    audited = [service for service in SERVICES if service in settings.targets]
     discovery = Discovery(error_code_of)
-    discovery.kendra(settings.targets.get("kendra"), kendra)
-    discovery.qbusiness(settings.targets.get("qbusiness"), qbusiness)
+    for service in audited:
+        discovery.expand(service, settings.targets[service], apis[service])
     for failure in discovery.errors:
         logger.warning(
             "discovery failed",
@@ -76,7 +77,7 @@ def run(
         jobs = JobTable(settings.job_table)
         quota = StateTableRetryQuota(settings.state_table)
         healer = Healer(
-            starters={"kendra": kendra, "qbusiness": qbusiness},
+            starters=apis,
             jobs=jobs,
             quota=quota,
             error_code_of=error_code_of,
@@ -91,7 +92,7 @@ def run(
     first = set(deferred_before)
     sources = sorted(discovery.sources, key=lambda s: (s.key not in first, s.key))
     poller = Poller(
-        apis={"kendra": kendra, "qbusiness": qbusiness},
+        apis=apis,
         jobs=jobs,
         cursors=cursors,
         lookback_days=settings.lookback_days,
@@ -109,15 +110,19 @@ def run(
     report = poller.run(sources, discovery.scopes)
     cursors.save_deferred(report.deferred_keys, deferred_before)
     _log(report)
-    api_calls: dict[str, int] = {s: clients.requests_sent(s) - sent_before[s] for s in SERVICES}
+    api_calls: dict[str, int] = {s: _requests_sent(s) - sent_before[s] for s in audited}
     discovery_errors: dict[str, int] = {
-        s: sum(1 for e in discovery.errors if e.service == s) for s in SERVICES
+        s: sum(1 for e in discovery.errors if e.service == s) for s in audited
     }
-    summary = _summary(report, api_calls, discovery_errors)
+    summary = _summary(report, api_calls, discovery_errors, discovery.skipped, audited)
     meters = [jobs.capacity, cursors.capacity] + ([quota.capacity] if quota else [])
     summary["readUnits"] = sum(meter.read_units for meter in meters)
     summary["writeUnits"] = sum(meter.write_units for meter in meters)
     return summary
+
+
+def _requests_sent(service: str) -> int:
+    return clients.requests_sent(spec_of(service).client_name)
 
 
 def _log(report: PollReport) -> None:
@@ -148,10 +153,14 @@ def _log(report: PollReport) -> None:
 
 
 def _summary(
-    report: PollReport, api_calls: dict[str, int], discovery_errors: dict[str, int]
+    report: PollReport,
+    api_calls: dict[str, int],
+    discovery_errors: dict[str, int],
+    skipped: dict[str, int],
+    audited: list[str],
 ) -> dict[str, Any]:
     per_service = {}
-    for service in SERVICES:
+    for service in audited:
         per_service[service] = {
             "DataSourcesPolled": report.count(service, "polled"),
             "PollErrors": report.count(service, "error") + discovery_errors[service],
@@ -163,6 +172,9 @@ def _summary(
             # data, so a poller that stops running, or cannot import, is heard of).
             job_metrics.TICKS_COMPLETED: 1,
         }
+        if service in skipped:
+            # Found by listing but not audited: being deleted, or not active.
+            per_service[service]["DataSourcesSkipped"] = skipped[service]
     return {"services": per_service}
 
 

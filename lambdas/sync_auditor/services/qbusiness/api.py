@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 
 from sync_auditor.adapters import clients
 from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob
-from sync_auditor.qbusiness_jobs import job_from_qbusiness
-from sync_auditor.self_healing import SyncAlreadyRunning
+from sync_auditor.services.qbusiness.jobs import job_from_qbusiness
+from sync_auditor.services.spec import SyncAlreadyRunning
 
 SYNC_JOBS_PAGE_SIZE = 10  # the API's maximum
 # ListDataSources allows at most 10 per page, ListApplications and ListIndices 100.
@@ -61,9 +61,11 @@ class QBusinessApi:
             jobs = (job_from_qbusiness(raw, source) for raw in response.get("history") or [])
             yield [job for job in jobs if job is not None]
 
-    def start_sync(self, source: DataSourceRef) -> str:
+    def start_sync(self, source: DataSourceRef, client_token: str | None = None) -> str:
         """Start a sync job now; its execution id. A sync already in progress is answered
-        with ConflictException, which becomes SyncAlreadyRunning."""
+        with ConflictException, which becomes SyncAlreadyRunning. The API takes no
+        idempotency token (`client_token` is unused): the claim on the failed job's record is
+        what keeps a retry to one start."""
         try:
             response = self._qbusiness.start_data_source_sync_job(
                 applicationId=source.application_id,

@@ -9,9 +9,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sync_auditor.adapters import clients
-from sync_auditor.kendra_jobs import job_from_kendra
 from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob
-from sync_auditor.self_healing import SyncAlreadyRunning
+from sync_auditor.services.kendra.jobs import job_from_kendra
+from sync_auditor.services.spec import SyncAlreadyRunning
 
 SYNC_JOBS_PAGE_SIZE = 10  # the API's maximum
 LIST_PAGE_SIZE = 100
@@ -59,9 +59,11 @@ class KendraApi:
                 return
             request["NextToken"] = token
 
-    def start_sync(self, source: DataSourceRef) -> str:
+    def start_sync(self, source: DataSourceRef, client_token: str | None = None) -> str:
         """Start a sync job now; its execution id. A sync already in progress is answered
-        with ResourceInUseException, which becomes SyncAlreadyRunning."""
+        with ResourceInUseException, which becomes SyncAlreadyRunning. The API takes no
+        idempotency token (`client_token` is unused): the claim on the failed job's record is
+        what keeps a retry to one start."""
         try:
             response = self._kendra.start_data_source_sync_job(
                 Id=source.data_source_id, IndexId=source.index_id
