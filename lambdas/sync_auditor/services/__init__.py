@@ -3,11 +3,11 @@ auditor needs of it (services/spec.py); the poller, notifier, CLI and simulator 
 
 from __future__ import annotations
 
-from sync_auditor.services import kendra, qbusiness
+from sync_auditor.services import bedrock, kendra, qbusiness
 from sync_auditor.services.spec import ServiceSpec
 
 REGISTRY: dict[str, ServiceSpec] = {
-    spec.name: spec for spec in (kendra.SPEC, qbusiness.SPEC)
+    spec.name: spec for spec in (kendra.SPEC, qbusiness.SPEC, bedrock.SPEC)
 }
 SERVICES: tuple[str, ...] = tuple(REGISTRY)
 
