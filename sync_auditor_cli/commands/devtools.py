@@ -80,8 +80,9 @@ def _serve_scenario(args: argparse.Namespace, console: Console) -> int:
         )
         url = simulator.url
         out = console.out
-        out.write(f"Kendra + Q Business simulator at {url} (control API: {url}/_sim/)\n")
+        out.write(f"Kendra + Q Business + Bedrock simulator at {url} (control API: {url}/_sim/)\n")
         out.write(f"  export AWS_ENDPOINT_URL_KENDRA={url} AWS_ENDPOINT_URL_QBUSINESS={url}\n")
+        out.write(f"  export AWS_ENDPOINT_URL_BEDROCK_AGENT={url}\n")
         out.write(
             f"  scenario demo: Kendra index {loopback_demo.KENDRA_INDEX} with "
             f"{len(loopback_demo.KENDRA_SOURCES)} data sources, Q Business application "

@@ -32,7 +32,9 @@ def serving(*argv: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # printed once the server is bound
-        listening = re.match(r"Kendra \+ Q Business simulator at (http://127\.0\.0\.1:\d+) ", first)
+        listening = re.match(
+            r"Kendra \+ Q Business \+ Bedrock simulator at (http://127\.0\.0\.1:\d+) ", first
+        )
         assert listening, first
         yield listening.group(1), process
     finally:
