@@ -1,8 +1,8 @@
-"""The end-to-end demo on loopback: scripted sync histories on both services, several schedule
+"""The end-to-end demo on loopback: scripted sync histories on all three services, several schedule
 ticks of the real poller, the real notifier fed from the table's stream, and what a user sees.
 
 Run it with `make demo` (or `python -m devkit.demo`). No AWS account is used: DynamoDB, SNS
-and SQS are moto on 127.0.0.1, Kendra and Q Business are the project's simulator.
+and SQS are moto on 127.0.0.1; Kendra, Q Business and Bedrock are the project's simulator.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from contextlib import redirect_stdout
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from devkit import demo_bedrock
 from devkit.loopback import Loopback, loopback
 
 KENDRA_INDEX = "5f3c2a10-8d4e-4b6a-9c1e-0a1b2c3d4e5f"
@@ -90,6 +91,7 @@ def _script_inventory(lb: Loopback, now: datetime) -> None:
         metrics={"documentsScanned": "400"},
     )
     sim.put_job(Q + QB_RETIRED, "retired-1", "SUCCEEDED", old, old + timedelta(minutes=2))
+    demo_bedrock.script_inventory(sim, now)
 
 
 def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
@@ -141,6 +143,7 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
             now - timedelta(minutes=20),
             metrics={"documentsScanned": "950", "documentsAdded": "900"},
         )
+        demo_bedrock.new_jobs(sim, start, ended)
 
     def tick3(lb: Loopback) -> None:
         """Nothing changes: a quiet tick."""
@@ -182,7 +185,8 @@ def _scripted_ticks(now: datetime) -> list[tuple[str, Any]]:
     return [
         ("first deploy: backfill 30 days of history (no alerts for old jobs)", None),
         (
-            "new jobs: one succeeds, one fails, one ends incomplete; SharePoint still indexing",
+            "new jobs: one succeeds, one fails, one ends incomplete; SharePoint still indexing; "
+            "a Bedrock ingestion fails and another completes with failed documents",
             tick2,
         ),
         ("quiet tick: nothing changed", tick3),
@@ -254,13 +258,14 @@ def main() -> int:
                     {"indexId": KENDRA_INDEX, "dataSourceIds": [ds for ds, _ in KENDRA_SOURCES]}
                 ],
                 "qbusiness": [{"applicationId": QB_APP, "selfHealing": {"backoffMinutes": 1}}],
+                "bedrock": demo_bedrock.TARGETS,
             },
             LOOKBACK_DAYS=30,
         )
         print(
             "sync-auditor demo on loopback: moto at",
             lb.moto_url,
-            "| Kendra + Q Business simulator at",
+            "| Kendra + Q Business + Bedrock simulator at",
             lb.simulator.url,
         )
         all_emf: list[dict[str, Any]] = []
@@ -310,7 +315,7 @@ def _print_history(lb: Loopback) -> None:
     for r in records:
         source = (
             r["dataSourceKey"].split("#")[-1][:8]
-            if r["service"] == "qbusiness"
+            if r["service"] != "kendra"
             else r["dataSourceId"]
         )
         label = f"{r['service']}:{r.get('dataSourceName') or source}"

@@ -86,7 +86,8 @@ def _serve_scenario(args: argparse.Namespace, console: Console) -> int:
         out.write(
             f"  scenario demo: Kendra index {loopback_demo.KENDRA_INDEX} with "
             f"{len(loopback_demo.KENDRA_SOURCES)} data sources, Q Business application "
-            f"{loopback_demo.QB_APP} (index {loopback_demo.QB_INDEX}) with its data sources\n"
+            f"{loopback_demo.QB_APP} (index {loopback_demo.QB_INDEX}) with its data sources, "
+            f"Bedrock knowledge base {loopback_demo.demo_bedrock.KNOWLEDGE_BASE} with two\n"
         )
         out.flush()
         try:
