@@ -43,6 +43,9 @@ CSV_COLUMNS = (
     "updatedAt",
     "backfilled",
     "statusHistory",
+    # Added with Bedrock, at the end: the columns before keep their positions.
+    "knowledgeBaseId",
+    "serviceStatus",
 )
 MISSING = "-"
 
