@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from cdk_nag import AwsSolutionsChecks
 
-from sync_auditor import settings as runtime_settings
 from sync_auditor.settings import NotifierSettings, PollerSettings
 
 from .conftest import Synth, arn, policy_grants, synthesize
@@ -125,10 +124,6 @@ def test_the_functions_are_told_about_bedrock(bedrock: Synth, bedrock_all: Synth
     }
 
 
-# The services the runtime's settings accept in TARGETS and AUDITED_SERVICES.
-@pytest.mark.skipif(
-    "bedrock" not in runtime_settings.SERVICES, reason="the runtime reads no Bedrock targets yet"
-)
 def test_the_runtime_reads_what_the_stack_tells_it_about_bedrock(
     bedrock: Synth, bedrock_all: Synth
 ) -> None:

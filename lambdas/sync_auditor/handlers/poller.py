@@ -114,7 +114,7 @@ def run(
     discovery_errors: dict[str, int] = {
         s: sum(1 for e in discovery.errors if e.service == s) for s in audited
     }
-    summary = _summary(report, api_calls, discovery_errors, discovery.skipped, audited)
+    summary = _summary(report, api_calls, discovery_errors, discovery.skipped)
     meters = [jobs.capacity, cursors.capacity] + ([quota.capacity] if quota else [])
     summary["readUnits"] = sum(meter.read_units for meter in meters)
     summary["writeUnits"] = sum(meter.write_units for meter in meters)
@@ -156,11 +156,12 @@ def _summary(
     report: PollReport,
     api_calls: dict[str, int],
     discovery_errors: dict[str, int],
-    skipped: dict[str, int],
-    audited: list[str],
+    skipped: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
+    """Per audited service (those `api_calls` counts), the health counts of the tick."""
+    skipped = skipped or {}
     per_service = {}
-    for service in audited:
+    for service in api_calls:
         per_service[service] = {
             "DataSourcesPolled": report.count(service, "polled"),
             "PollErrors": report.count(service, "error") + discovery_errors[service],
