@@ -6,7 +6,6 @@ a time filter."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from devkit.loopback import Loopback, loopback
 from tests.faults.support import records, status_alerts, tick
+from tests.integration.support import tick_alerts
 
 KB, OTHER_KB = "KBSUPPORT1", "KBLEGAL001"
 DS, DS2 = "DSMANUALS1", "DSWEBCRAWL"
@@ -136,14 +136,7 @@ def test_a_job_open_at_first_sight_and_older_than_the_lookback_is_followed(lb: L
 def test_overlapping_polls_announce_a_failure_once(lb: Loopback) -> None:
     tick(lb)
     lb.simulator.put_job(KEY, "FAILED0002", "FAILED", ago(5), ago(1), error_message="boom")
-    lb.simulator.latency_seconds = 0.02
-    threads = [threading.Thread(target=lb.poll) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    lb.simulator.latency_seconds = 0.0
-    lb.notify()
+    tick_alerts(lb, polls=3)  # three polls at once
     assert status_alerts(lb, [KEY]) == {(KEY, "FAILED0002", "FAILED"): 1}
 
 
@@ -188,9 +181,37 @@ def test_a_transient_failure_is_retried_once_with_an_idempotent_start(lb: Loopba
     assert healing["outcome"] == "STARTED"
     retry = healing["retryExecutionId"]
     assert records(lb, KEY)[retry]["retryOf"] == "RUNNING001"
-    assert [j["status"] for j in lb.simulator.jobs(KEY) if j["executionId"] == retry] == [
-        "SYNCING"
-    ]
+    assert [j["status"] for j in lb.simulator.jobs(KEY) if j["executionId"] == retry] == ["SYNCING"]
 
 
 HEALING = {"selfHealing": {"maxRetriesPerDay": 3, "backoffMinutes": 1}}
+
+
+def test_a_data_source_listed_by_id_and_deleted_is_an_isolated_error(lb: Loopback) -> None:
+    # Given both data sources listed by id, and one of them deleted
+    lb.configure({"bedrock": [{"knowledgeBaseId": KB, "dataSourceIds": [DS, DS2]}]})
+    tick(lb)
+    lb.simulator.delete_data_source(KEY2)
+    lb.simulator.put_job(KEY, "FAILED0005", "FAILED", ago(5), ago(1), error_message="boom")
+    # When the next tick polls them
+    result = tick(lb)
+    # Then the deleted one is one poll error and the other still alerts
+    assert result.summary["services"]["bedrock"]["PollErrors"] == 1
+    assert status_alerts(lb, [KEY]) == {(KEY, "FAILED0005", "FAILED"): 1}
+
+
+def test_an_ingestion_open_past_its_threshold_is_marked_stuck_once(lb: Loopback) -> None:
+    # Given an ingestion running for 45 minutes when a 30-minute threshold is deployed
+    lb.configure({"bedrock": [{"knowledgeBaseId": KB, "stuckAfterMinutes": 30}]})
+    lb.simulator.put_ingestion_job(KEY, "SLOWJOB001", "IN_PROGRESS", ago(45))
+    # When ticks see it still running
+    tick(lb)
+    tick(lb)
+    # Then one STUCK alert
+    stuck = [
+        body
+        for body in alert_bodies(lb)
+        if body["alertType"] == "SYNC_STUCK" and body["executionId"] == "SLOWJOB001"
+    ]
+    assert len(stuck) == 1
+    assert records(lb, KEY)["SLOWJOB001"]["serviceStatus"] == "IN_PROGRESS"
