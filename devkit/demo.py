@@ -314,9 +314,7 @@ def _print_history(lb: Loopback) -> None:
     )
     for r in records:
         source = (
-            r["dataSourceKey"].split("#")[-1][:8]
-            if r["service"] != "kendra"
-            else r["dataSourceId"]
+            r["dataSourceKey"].split("#")[-1][:8] if r["service"] != "kendra" else r["dataSourceId"]
         )
         label = f"{r['service']}:{r.get('dataSourceName') or source}"
         history = " > ".join(h["status"] for h in r.get("statusHistory", []))
