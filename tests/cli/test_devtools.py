@@ -89,6 +89,11 @@ def test_demo_runs_end_to_end_on_loopback(capsys: pytest.CaptureFixture[str]) ->
     assert "== tick 4:" in result.out
     assert "== audit history (job table)" in result.out
     assert "-> ALERT" in result.out
+    # the knowledge base beside the index and the application: a failure with its reasons,
+    # and a completion with failed documents
+    assert "-> ALERT Amazon Bedrock Knowledge Bases sync FAILED: S3 product manuals" in result.out
+    assert "-> ALERT Amazon Bedrock Knowledge Bases sync INCOMPLETE: Support website" in result.out
+    assert "not authorized to perform s3:GetObject" in result.out
 
 
 def test_the_console_script_is_installed_with_the_project() -> None:
