@@ -99,15 +99,16 @@ def test_a_busy_window_is_read_to_its_start_across_pages_and_no_further() -> Non
     assert len(fake.calls) == 2  # the second page crosses the start: the third is never asked
 
 
-def test_open_jobs_are_found_whatever_their_start_with_one_status_filter() -> None:
+def test_open_jobs_are_found_whatever_their_start_by_their_status() -> None:
     api, fake = reader(
         [job(1, 24 * 90, "IN_PROGRESS"), job(2, 1, "COMPLETE"), job(3, 24 * 40, "STOPPING")]
     )
     found = sorted(j.execution_id for page in api.open_job_pages(SOURCE) for j in page)
     assert found == ["JOB0000001", "JOB0000003"]
-    [(_, request)] = fake.calls
-    assert request["filters"] == [
-        {"attribute": "STATUS", "operator": "EQ", "values": ["STARTING", "IN_PROGRESS", "STOPPING"]}
+    # one listing per open status: how one filter combines several values is not documented
+    assert [request["filters"] for _, request in fake.calls] == [
+        [{"attribute": "STATUS", "operator": "EQ", "values": [status]}]
+        for status in ("STARTING", "IN_PROGRESS", "STOPPING")
     ]
 
 
@@ -128,8 +129,25 @@ def test_a_repeated_start_with_the_same_token_is_the_same_start() -> None:
     first = api.start_sync(SOURCE, client_token="t" * 64)
     again = api.start_sync(SOURCE, client_token="t" * 64)
     assert first == again
+
+
+def test_a_conflict_is_already_running_only_when_this_data_source_has_an_open_job() -> None:
+    # Given a knowledge base whose one-at-a-time ingestion is busy
+    busy, busy_fake = reader([job(1, 0.5, "IN_PROGRESS")])
+    elsewhere, other_fake = reader([job(1, 0.5, "COMPLETE")])
+    busy_fake.running = other_fake.running = True
+    # When a retry starts with a new token: this data source's own job is running...
     with pytest.raises(SyncAlreadyRunning):
-        api.start_sync(SOURCE, client_token="u" * 64)
+        busy.start_sync(SOURCE, client_token="u" * 64)
+    # ...or another data source's is (none of this one's is open): the start failed
+    with pytest.raises(ClientError, match="ConflictException"):
+        elsewhere.start_sync(SOURCE, client_token="u" * 64)
+
+
+def test_a_start_answered_without_an_id_is_the_job_open_now() -> None:
+    api, fake = reader([job(7, 0.1, "STARTING")])
+    fake.start_ingestion_job = lambda **request: {}  # type: ignore[method-assign]
+    assert api.start_sync(SOURCE, client_token="t" * 64) == "JOB0000007"
 
 
 class Inventory:

@@ -149,7 +149,16 @@ def test_the_alert_shows_the_knowledge_base_and_the_reasons() -> None:
     assert text.startswith("Amazon Bedrock Knowledge Bases data source sync FAILED")
     assert "Knowledge base:   Support KB (KB12345678)" in text
     assert "    S3 bucket access denied" in text
-    assert f"#/knowledge-bases/knowledge-base/Support%20KB/{KB}/0/data-source/{DS}" in text
+    assert f"#/knowledge-bases/knowledge-base/Support%20KB/{KB}/0\n" in text
+
+
+def test_without_the_knowledge_bases_name_the_link_opens_the_list_of_them() -> None:
+    from sync_auditor.alert_message import console_url
+
+    unnamed = DataSourceRef.from_ids("bedrock", {"knowledge_base_id": KB}, DS)
+    assert console_url(unnamed, "eu-west-1") == (
+        "https://eu-west-1.console.aws.amazon.com/bedrock/home?region=eu-west-1#/knowledge-bases"
+    )
 
 
 @pytest.mark.parametrize(

@@ -69,14 +69,14 @@ def discover(discovery: Discovery, targets: Any, api: BedrockApi) -> None:
 
 
 def console_url(source: DataSourceRef, host: str, region: str) -> str:
-    """The data source's page (its sync history) in the Bedrock console's knowledge bases."""
-    kb = quote(source.knowledge_base_id or "", safe="")
-    kb_name = quote(source.knowledge_base_name or source.knowledge_base_id or "", safe="")
-    data_source = quote(source.data_source_id, safe="")
-    return (
-        f"https://{host}/bedrock/home?region={region}"
-        f"#/knowledge-bases/knowledge-base/{kb_name}/{kb}/0/data-source/{data_source}"
-    )
+    """The knowledge base's page (its data sources, each with its sync history) where its name
+    is known (the console's path names it), else the console's list of knowledge bases. AWS
+    documents no console links; this is the form the console uses for a knowledge base."""
+    base = f"https://{host}/bedrock/home?region={region}#/knowledge-bases"
+    if not source.knowledge_base_name or not source.knowledge_base_id:
+        return base
+    name = quote(source.knowledge_base_name, safe="")
+    return f"{base}/knowledge-base/{name}/{quote(source.knowledge_base_id, safe='')}/0"
 
 
 SPEC = ServiceSpec(

@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sync_auditor import normalize
 from sync_auditor.adapters import clients
 from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
 from sync_auditor.services.bedrock.jobs import (
@@ -57,10 +58,11 @@ class BedrockApi:
                 return
 
     def open_job_pages(self, source: DataSourceRef) -> Iterator[list[SyncJob]]:
-        """Pages of the jobs open now, whatever their start: one status filter takes all three
-        open statuses."""
-        status = {"attribute": "STATUS", "operator": "EQ", "values": list(OPEN_SERVICE_STATUSES)}
-        return self._pages(source, filters=[status])
+        """Pages of the jobs open now, whatever their start: one listing per open status (the
+        filter takes several values, but how it combines them is not documented)."""
+        for status in OPEN_SERVICE_STATUSES:
+            only = {"attribute": "STATUS", "operator": "EQ", "values": [status]}
+            yield from self._pages(source, filters=[only])
 
     def _pages(self, source: DataSourceRef, **filters: Any) -> Iterator[list[SyncJob]]:
         request: dict[str, Any] = {
@@ -89,16 +91,34 @@ class BedrockApi:
 
     def start_sync(self, source: DataSourceRef, client_token: str | None = None) -> str:
         """Start an ingestion job now; its id. `client_token` makes a start repeated by a
-        crashed or overlapping poll the same start. A job already running is answered with
-        ConflictException, which becomes SyncAlreadyRunning."""
+        crashed or overlapping poll the same start.
+
+        ConflictException also answers a job of another data source of the same knowledge base
+        (one runs at a time per knowledge base) or a knowledge base being updated: only a job of
+        this data source open now makes it SyncAlreadyRunning; otherwise the start failed, and
+        says so. A response without the job's id (a repeated token is "ignored") is answered the
+        same way: the open job is the one this token started.
+        """
         token = {"clientToken": client_token} if client_token else {}
         try:
             response = self._bedrock.start_ingestion_job(**_ids(source), **token)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConflictException":
+            conflict = error.response.get("Error", {}).get("Code") == "ConflictException"
+            if conflict and self._open_job(source) is not None:
                 raise SyncAlreadyRunning(source.key) from error
             raise
-        return str(response["ingestionJob"]["ingestionJobId"])
+        job_id = normalize.text((response.get("ingestionJob") or {}).get("ingestionJobId"))
+        if job_id:
+            return job_id
+        open_job = self._open_job(source)
+        if open_job is None:
+            raise SyncAlreadyRunning(source.key)
+        return open_job
+
+    def _open_job(self, source: DataSourceRef) -> str | None:
+        return next(
+            (job.execution_id for page in self.open_job_pages(source) for job in page), None
+        )
 
     def _list(self, operation: str, items_key: str, **params: Any) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {**params, "maxResults": LIST_PAGE_SIZE}
