@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 # A registered service's name (sync_auditor.services.SERVICES lists them).
@@ -100,6 +101,7 @@ class DataSourceRef:
         ]
 
 
+@cache
 def _spec(service: str) -> Any:
     # Imported when first needed: the service packages build on this module.
     from sync_auditor.services import spec_of
