@@ -5,6 +5,7 @@ each; a tick under a simulated request quota; the poller's cold start, memory an
     make bench                      # the full run (about 7 minutes on 2 cores)
     python -m bench.healing         # self-healing's cost alone (part of both runs)
     python -m bench.outbox          # the alert outbox's cost alone (part of both runs)
+    python -m bench.bedrock         # Bedrock Knowledge Bases alone (part of both runs, ~2.5 min)
     python -m bench.run --quick     # 10 and 100 only (about 1.5 minutes)
 
 Prints markdown tables with the date and machine (bench/RESULTS.md holds a measured run).
@@ -33,7 +34,7 @@ if str(ROOT / "lambdas") not in sys.path:  # the same import path as Lambda and 
 os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from bench import footprint, healing, outbox  # noqa: E402
+from bench import bedrock, footprint, healing, outbox  # noqa: E402
 from bench.baseline import BaselineTick, naive_tick  # noqa: E402
 from bench.fleet import SEEDED_PER_SOURCE, Fleet  # noqa: E402
 from devkit.loopback import Loopback, loopback  # noqa: E402
@@ -452,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         print("measuring the alert outbox's cost on 100 data sources", file=sys.stderr)
         # healing.measure takes two labels (its fleets with and without self-healing)
         outbox_phases = outbox.measure(lb, label + 4, 100)
+        # Through the real handler, with settings of its own (it puts back pacing and them).
+        bedrock_results = bedrock.measure(lb, sizes)
     print("measuring cold start and the asset", file=sys.stderr)
     cold = footprint.cold_start(3 if args.quick else 7)
     try:
@@ -462,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = list(report(results, quota, cold, memory, asset, started, time.perf_counter() - t0))
     lines += ["", *healing.report(healing_runs, 100)]
     lines += ["", *outbox.report(outbox_phases, 100)]
+    lines += ["", *bedrock.report(bedrock_results)]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output:
