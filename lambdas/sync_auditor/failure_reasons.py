@@ -96,21 +96,13 @@ class LogRead:
 def log_group(source: DataSourceRef) -> str | None:
     """The log group a service writes the job's failed documents to; None when its failure
     reasons come from its API instead (the record's errorMessage)."""
-    located = _located(source, "", None)
-    return located[0] if located else None
+    group_of = spec_of(source.service).log_group
+    return group_of(source) if group_of else None
 
 
 def stream_prefixes(source: DataSourceRef, execution_id: str, start_time: str | None) -> list[str]:
     """The job's log streams (both services' sync report, and Kendra's per-job stream)."""
-    located = _located(source, execution_id, start_time)
-    return located[1] if located else []
-
-
-def _located(
-    source: DataSourceRef, execution_id: str, start_time: str | None
-) -> tuple[str, list[str]] | None:
-    log_source = spec_of(source.service).log_source
-    return log_source(source, execution_id, start_time) if log_source else None
+    return spec_of(source.service).log_streams(source, execution_id, start_time)
 
 
 def summarize(read: LogRead, *, group: str, insights_url: str | None) -> ReasonSummary:

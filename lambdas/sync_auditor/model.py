@@ -69,10 +69,8 @@ class DataSourceRef:
 
     @property
     def key(self) -> str:
-        parents = _spec(self.service).parents
-        return "#".join([self.service, *(getattr(self, p.id_field) for p in parents)]) + (
-            f"#{self.data_source_id}"
-        )
+        ids = [getattr(self, parent.id_field) for parent in _spec(self.service).parents]
+        return "#".join([self.service, *ids, self.data_source_id])
 
     @classmethod
     def from_key(cls, key: str) -> DataSourceRef:

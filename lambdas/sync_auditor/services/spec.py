@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 REPORT_STREAM_PREFIX = "SYNC_RUN_HISTORY_REPORT"
 
 
+def report_stream(source: DataSourceRef, execution_id: str, start_time: str | None) -> list[str]:
+    """The job's sync run report stream: where Kendra and Q Business log its documents."""
+    return [f"{REPORT_STREAM_PREFIX}/{source.data_source_id}/{execution_id}"]
+
+
 class SyncAlreadyRunning(Exception):
     """A start-sync call refused because a sync of the data source is already in progress."""
 
@@ -50,9 +55,10 @@ class ServiceSpec:
     discover: Callable[[Discovery, Any, Any], None]
     # The console page of a data source on a console host, for a valid region.
     console_url: Callable[[DataSourceRef, str, str], str]
-    # Where the job's failed documents are logged (CloudWatch Logs group and stream
-    # prefixes), or None for a service whose reasons come from its API instead.
-    log_source: Callable[[DataSourceRef, str, str | None], tuple[str, list[str]]] | None = None
+    # The CloudWatch Logs group a data source's failed documents are logged to, or None for a
+    # service whose reasons come from its API instead; and the job's stream prefixes in it.
+    log_group: Callable[[DataSourceRef], str] | None = None
+    log_streams: Callable[[DataSourceRef, str, str | None], list[str]] = report_stream
     # Whether a FAILED job's record shows a failure of the service rather than of the
     # configuration, which self-healing may retry; None: by its errorCode (InternalError, and
     # no dataSourceErrorCode).

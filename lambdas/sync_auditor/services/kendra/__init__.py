@@ -9,7 +9,7 @@ from urllib.parse import quote
 from sync_auditor.discovery import Discovery, Named
 from sync_auditor.model import DataSourceRef, parse_iso_utc
 from sync_auditor.services.kendra.api import KendraApi
-from sync_auditor.services.spec import REPORT_STREAM_PREFIX, Parent, ServiceSpec
+from sync_auditor.services.spec import Parent, ServiceSpec, report_stream
 
 INDEX = Parent(
     "Index", "index_id", "index_name", "indexId", "indexName", "--kendra-index", "Kendra index id"
@@ -54,15 +54,17 @@ def console_url(source: DataSourceRef, host: str, region: str) -> str:
     )
 
 
-def log_source(
-    source: DataSourceRef, execution_id: str, start_time: str | None
-) -> tuple[str, list[str]]:
-    """The index's log group; the job's sync report stream and Kendra's per-job stream."""
-    prefixes = [f"{REPORT_STREAM_PREFIX}/{source.data_source_id}/{execution_id}"]
+def log_group(source: DataSourceRef) -> str:
+    return f"/aws/kendra/{source.index_id}"
+
+
+def log_streams(source: DataSourceRef, execution_id: str, start_time: str | None) -> list[str]:
+    """The job's sync report stream, and Kendra's per-job stream of the hour it started."""
+    streams = report_stream(source, execution_id, start_time)
     if start_time:
         hour = parse_iso_utc(start_time).strftime("%Y-%m-%d-%H")
-        prefixes.append(f"{source.data_source_id}/{hour}/{execution_id}")
-    return f"/aws/kendra/{source.index_id}", prefixes
+        streams.append(f"{source.data_source_id}/{hour}/{execution_id}")
+    return streams
 
 
 SPEC = ServiceSpec(
@@ -73,6 +75,7 @@ SPEC = ServiceSpec(
     make_api=KendraApi,
     discover=discover,
     console_url=console_url,
-    log_source=log_source,
+    log_group=log_group,
+    log_streams=log_streams,
     document_extras={"applicationId": None, "applicationName": None},
 )

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from sync_auditor.discovery import Discovery, Named
 from sync_auditor.model import DataSourceRef
 from sync_auditor.services.qbusiness.api import QBusinessApi
-from sync_auditor.services.spec import REPORT_STREAM_PREFIX, Parent, ServiceSpec
+from sync_auditor.services.spec import Parent, ServiceSpec
 
 APPLICATION = Parent(
     "Application",
@@ -88,12 +88,9 @@ def console_url(source: DataSourceRef, host: str, region: str) -> str:
     )
 
 
-def log_source(
-    source: DataSourceRef, execution_id: str, start_time: str | None
-) -> tuple[str, list[str]]:
-    """The application's log group and the job's sync report stream."""
-    prefixes = [f"{REPORT_STREAM_PREFIX}/{source.data_source_id}/{execution_id}"]
-    return f"/aws/qbusiness/{source.application_id}", prefixes
+def log_group(source: DataSourceRef) -> str:
+    """The application's log group (the job's stream in it: the sync report, spec's default)."""
+    return f"/aws/qbusiness/{source.application_id}"
 
 
 SPEC = ServiceSpec(
@@ -104,5 +101,5 @@ SPEC = ServiceSpec(
     make_api=QBusinessApi,
     discover=discover,
     console_url=console_url,
-    log_source=log_source,
+    log_group=log_group,
 )
