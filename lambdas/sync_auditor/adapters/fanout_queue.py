@@ -1,0 +1,64 @@
+"""The only code that talks to the fan-out queue (SQS FIFO): batches in, and how many wait."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sync_auditor.adapters import clients
+from sync_auditor.fanout_message import Batch, encode
+
+# SendMessageBatch takes at most 10 entries.
+_ENTRIES_PER_CALL = 10
+
+
+class FanOutQueue:
+    def __init__(self, queue_url: str, client: Callable[[str], Any] = clients.client) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    @property
+    def _sqs(self) -> Any:
+        return self._client("sqs")
+
+    def send(self, batches: Sequence[Batch]) -> int:
+        """Enqueue the tick's batches; returns how many were sent. Raises if SQS refused any:
+        the plan fails loudly (poller-Errors) rather than leave data sources unpolled."""
+        sent = 0
+        for start in range(0, len(batches), _ENTRIES_PER_CALL):
+            chunk = batches[start : start + _ENTRIES_PER_CALL]
+            entries = [
+                {
+                    "Id": str(n),
+                    "MessageBody": encode(batch),
+                    "MessageGroupId": batch.group_id,
+                    "MessageDeduplicationId": batch.deduplication_id,
+                }
+                for n, batch in enumerate(chunk)
+            ]
+            response = self._sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            if failed := response.get("Failed"):
+                codes = sorted({entry.get("Code", "?") for entry in failed})
+                raise FanOutSendFailed(f"{len(failed)} of {len(chunk)} batches refused: {codes}")
+            sent += len(chunk)
+        return sent
+
+    def send_remainder(self, batch: Batch) -> None:
+        """What a consumer could not reach, back in its shard's group (after what waits there)."""
+        self._sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=encode(batch),
+            MessageGroupId=batch.group_id,
+            MessageDeduplicationId=batch.remainder_deduplication_id,
+        )
+
+    def waiting(self) -> int:
+        """Batches sent and not yet received (SQS's approximate count)."""
+        response = self._sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        return int(response["Attributes"]["ApproximateNumberOfMessages"])
+
+
+class FanOutSendFailed(RuntimeError):
+    """SQS refused some of a tick's batches."""
