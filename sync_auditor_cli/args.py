@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sync_auditor.model import ALL_STATUSES
 from sync_auditor.services import SERVICES
 from sync_auditor_cli import datasource
-from sync_auditor_cli.commands import audit, devtools, failures, history, pending, show
+from sync_auditor_cli.commands import audit, devtools, failures, history, pending, report, show
 from sync_auditor_cli.errors import EXIT_CODES_HELP
 from sync_auditor_cli.output import FORMATS
 from sync_auditor_cli.queries import (
@@ -212,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish every pending alert now (the notifier's sweep does this every 5 minutes)",
     )
+
+    report.register(commands, _add, _aws_options(), _time_options)
 
     _add(
         commands,

@@ -160,13 +160,16 @@ HISTORY: list[list[Observation]] = [
 ]
 
 
-def record_history(table_name: str = TABLE) -> dict[str, dict[str, Any]]:
-    """Create the job table as the stack does and write HISTORY; returns the records by id."""
+def record_history(
+    table_name: str = TABLE, history: list[list[Observation]] = HISTORY
+) -> dict[str, dict[str, Any]]:
+    """Create the job table as the stack does and write `history` (default HISTORY); returns
+    the records by id."""
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     create_job_table(dynamodb, table_name)
     table = JobTable(table_name, client=lambda service: dynamodb)
     written: dict[str, dict[str, Any]] = {}
-    for observations in HISTORY:
+    for observations in history:
         record: dict[str, Any] | None = None
         for seen in observations:
             if record is None:
