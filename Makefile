@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: venv demo test lint typecheck unit synth bench clean
+.PHONY: venv demo test lint typecheck unit synth bench clean chromium
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,17 @@ demo: $(BIN)/.installed
 	$(BIN)/python -m devkit.demo
 
 ## test: lint, type-check and the whole test suite (unit, integration, infrastructure)
-test: $(BIN)/.installed node_modules/.installed lint typecheck
+test: $(BIN)/.installed node_modules/.installed chromium lint typecheck
 	$(BIN)/pytest
+
+## chromium: Debian's headless browser, for the report's page test; installed only where missing
+## (apt-get as root, else through sudo; the package lists are fetched first if apt knows no chromium)
+chromium:
+	@command -v chromium >/dev/null || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  apt-cache show chromium >/dev/null 2>&1 || $$sudo apt-get update; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends chromium; \
+	}
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
