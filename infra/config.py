@@ -21,6 +21,7 @@ from infra.config_checks import (
     ConfigError,
     Problems,
     check_keys,
+    flag,
     int_in,
 )
 from infra.config_schedule import configured_heartbeat, heartbeat_minutes, schedule
@@ -46,10 +47,6 @@ MAX_PARALLEL_CALLS_RANGE: Final = (1, 32)
 # Per audited service; set it at or under the account's quota for their List APIs.
 MAX_REQUESTS_PER_SECOND_RANGE: Final = (1, 1000)
 RETRY_MODES: Final = ("standard", "adaptive")
-# Lambda allows 4 KB of environment variables per function, names and values together. The
-# poller's other variables take at most ~1 KB (two table names and the namespace can each be
-# 255 characters), so TARGETS gets the rest.
-TARGETS_MAX_BYTES: Final = 4096 - 1024
 # A job open longer than this is STUCK; syncs and ingestions of big sources take hours.
 DEFAULT_STUCK_AFTER_MINUTES: Final = 360
 KNOWN_KEYS: Final = (
@@ -71,6 +68,7 @@ KNOWN_KEYS: Final = (
     "alarmEmails",
     "alarmSlack",
     "heartbeatMinutes",
+    "tracing",
 )
 
 
@@ -101,6 +99,9 @@ class _Values:
     alarm_slack: SlackChannel | None = None
     # heartbeatMinutes as configured; None derives the window from the schedule.
     heartbeat_minutes: int | None = None
+    # X-Ray active tracing of both functions. Off by default: the Tracer's import is about a
+    # fifth of the poller's handler import (cold start); most deployments never open a trace.
+    tracing: bool = False
 
 
 class SyncAuditorConfig(_Values):
@@ -167,7 +168,8 @@ class SyncAuditorConfig(_Values):
         return any(target.settings.self_healing is not None for target in entries)
 
     def targets_json(self) -> str:
-        """The poller's TARGETS variable: compact JSON, the same shape as the configuration."""
+        """The poller's targets file (infra/targets_file.py), also what the CLI passes as
+        TARGETS: compact JSON, the same shape as the configuration."""
         value = {s.key: s.targets_json(self.targets_of(s)) for s in self.target_services}
         return json.dumps(value, separators=(",", ":"))
 
@@ -232,26 +234,16 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
             raw["heartbeatMinutes"],
             values.get("schedule", SyncAuditorConfig.schedule),
         )
+    if "tracing" in raw:
+        values["tracing"] = flag(problems, _path("tracing"), raw["tracing"])
     return values
 
 
 def _check_whole(problems: Problems, config: SyncAuditorConfig) -> None:
     """Problems only the whole configuration shows."""
-    size = len("TARGETS") + len(config.targets_json().encode())
     if not config.services:
         keys = in_words([f'"{key}"' for key in SERVICE_KEYS], "and/or")
         problems.note(CONTEXT_KEY, f'nothing to audit: set {keys} to a list of targets or "all"')
-    elif size > TARGETS_MAX_BYTES:
-        carried = config.target_services
-        wholes = in_words([s.whole_targets[0] for s in carried], "or")
-        omitted = " / ".join(dict.fromkeys(s.whole_targets[1] for s in carried))
-        problems.note(
-            " + ".join(_path(s.key) for s in carried),
-            f"the targets take {size} bytes in the poller's TARGETS environment variable; "
-            f"at most {TARGETS_MAX_BYTES} fit in Lambda's 4 KB of environment variables. "
-            f"List whole {wholes} (omit {omitted}) or use "
-            '"all" to let the poller discover them instead',
-        )
 
 
 def load_config(raw: Any) -> SyncAuditorConfig:

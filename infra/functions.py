@@ -7,7 +7,7 @@ public layer, whose ARN CloudFormation resolves from a public SSM parameter at d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -65,8 +65,14 @@ def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
     return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
 
 
+def tracing_environment(tracing: bool) -> dict[str, str]:
+    """What tells Powertools' Tracer to do no work when X-Ray tracing is off (it is on by default)."""
+    return {} if tracing else {"POWERTOOLS_TRACE_DISABLED": "true"}
+
+
 class AuditorFunction(Construct):
-    """A function with the project's defaults: its own role, log group with retention, tracing."""
+    """A function with the project's defaults: its own role, log group with retention, and
+    X-Ray active tracing when the configuration asks for it (`tracing`)."""
 
     def __init__(
         self,
@@ -78,10 +84,12 @@ class AuditorFunction(Construct):
         code: lambda_.Code,
         layer: lambda_.ILayerVersion,
         environment: Mapping[str, str],
+        tracing: bool,
         timeout: Duration,
         memory_size: int,
         log_retention: logs.RetentionDays,
         retry_attempts: int | None = None,
+        data_layers: Sequence[lambda_.ILayerVersion] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         # Logs are operational detail; the job table is the audit record and is kept.
@@ -108,15 +116,19 @@ class AuditorFunction(Construct):
             handler=handler,
             description=description,
             code=code,
-            layers=[layer],
+            # Data layers hold files under /opt/<own directory>, nothing Powertools has.
+            layers=[layer, *data_layers],
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            environment=dict(environment),
+            environment={**environment, **tracing_environment(tracing)},
             timeout=timeout,
             memory_size=memory_size,
             role=self.role,
             log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
+            # DISABLED emits no TracingConfig (Lambda's default, PassThrough, samples nothing
+            # itself) and grants no xray:Put*; ACTIVE adds both. Tracing costs cold start (the
+            # Tracer's aws_xray_sdk) and X-Ray traces, so it is off unless asked for.
+            tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=retry_attempts,
         )
 

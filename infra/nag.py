@@ -19,6 +19,7 @@ from infra.chatbot import (
     configuration_name,
 )
 from infra.config import SyncAuditorConfig
+from infra.grant_budget import widened_reason, widened_wildcards
 from infra.notifier import service_log_groups
 from infra.poller import poller_grants
 
@@ -102,22 +103,32 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
     # The services' own grants, in cdk-nag's notation: each "*" says why, each other wildcard
     # is discovery under a prefix.
     grants = poller_grants(config, nag_arn)
-    star_reasons = [XRAY_REASON, *(g.star_reason for g in grants if g.star_reason)]
-    acknowledge(poller_policy, "AwsSolutions-IAM5[Resource::*]", "; ".join(star_reasons))
+    xray = [XRAY_REASON] if config.tracing else []
+    star_reasons = [*xray, *(g.star_reason for g in grants if g.star_reason)]
+    if star_reasons:
+        acknowledge(poller_policy, "AwsSolutions-IAM5[Resource::*]", "; ".join(star_reasons))
     wildcards = {
         resource for g in grants for resource in g.resources if "*" in resource and resource != "*"
     }
+    # Wildcards made because the listed ARNs would not fit IAM's policy size say so.
+    widened = widened_wildcards(config, nag_arn)
     for resource in sorted(wildcards):
         acknowledge(
             poller_policy,
             f"AwsSolutions-IAM5[Resource::{resource}]",
-            _discovery_reason(resource),
+            widened_reason(resource) if resource in widened else _discovery_reason(resource),
         )
 
     acknowledge(
         notifier_policy,
         "AwsSolutions-IAM5[Resource::*]",
-        f"{XRAY_REASON}; neither does dynamodb:ListStreams, which the stream event source needs",
+        "; ".join(
+            [
+                *xray,
+                "dynamodb:ListStreams, which the stream event source needs, supports no "
+                "resource-level permissions",
+            ]
+        ),
     )
     for group in service_log_groups(config, lambda name: nag_arn("logs", f"log-group:{name}")):
         if group.endswith("/*"):

@@ -97,6 +97,7 @@ class Notifier(Construct):
             code=code,
             layer=layer,
             environment=environment,
+            tracing=config.tracing,
             timeout=TIMEOUT,
             memory_size=MEMORY_MB,
             log_retention=log_retention(config.log_retention_days),

@@ -18,9 +18,11 @@ from infra.functions import (
     log_retention,
     powertools_environment,
 )
+from infra.grant_budget import service_grants
 from infra.schedules import scheduled_invoke
 from infra.services.base import ArnFactory, Grant
 from infra.tables import AuditTables
+from infra.targets_file import TARGETS_FILE, targets_layer
 from sync_auditor.table_schema import BY_DATA_SOURCE_INDEX
 
 HANDLER: Final = "sync_auditor.handlers.poller.handler"
@@ -38,8 +40,9 @@ def _arn(service: str, resource: str) -> str:
 
 
 def poller_grants(config: SyncAuditorConfig, arn: ArnFactory = _arn) -> list[Grant]:
-    """What the poller may call on the audited services, as each service declares it."""
-    return [g for s in config.audited for g in s.poller_grants(config.targets_of(s), arn)]
+    """What the poller may call on the audited services, as each service declares it, as
+    precisely as IAM's policy size allows (infra/grant_budget.py)."""
+    return service_grants(config, arn)
 
 
 class Poller(Construct):
@@ -59,7 +62,9 @@ class Poller(Construct):
         environment = {
             "JOB_TABLE_NAME": tables.job_table.table_name,
             "STATE_TABLE_NAME": tables.state_table.table_name,
-            "TARGETS": config.targets_json(),
+            # The targets are a file in a layer of their own, not a variable: Lambda's 4 KB of
+            # variables held ~76 listed data sources (infra/targets_file.py).
+            "TARGETS_FILE": TARGETS_FILE,
             "LOOKBACK_DAYS": str(config.lookback_days),
             "MAX_PARALLEL_CALLS": str(config.max_parallel_calls),
             "MAX_REQUESTS_PER_SECOND": str(config.max_requests_per_second),
@@ -79,7 +84,9 @@ class Poller(Construct):
             description=f"sync-auditor: records {titles} sync jobs in the job table",
             code=code,
             layer=layer,
+            data_layers=[targets_layer(self, "Targets", config)],
             environment=environment,
+            tracing=config.tracing,
             timeout=TIMEOUT,
             memory_size=MEMORY_MB,
             log_retention=log_retention(config.log_retention_days),

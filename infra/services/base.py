@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal, Protocol
 
 from infra.config_checks import Problems
 
@@ -20,6 +20,20 @@ Targets = tuple[Any, ...] | Literal["all"]
 # (IAM service prefix, resource) -> ARN. The stack passes one built on its own partition,
 # region and account (pseudo parameters); cdk-nag's notation is another.
 ArnFactory = Callable[[str, str], str]
+
+# How precisely the poller's grants name what the targets list. "listed": each listed data
+# source's own ARN; "parent": each entry's parent (index, application, knowledge base) and
+# everything of that kind under it; "service": every such resource of the service in the
+# account and region. The stack takes the narrowest that fits IAM's policy size
+# (infra/grant_budget.py); the runtime still reads only what the targets list.
+Breadth = Literal["listed", "parent", "service"]
+BREADTHS: Final[tuple[Breadth, ...]] = ("listed", "parent", "service")
+
+
+class PollerGrants(Protocol):
+    def __call__(
+        self, targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
+    ) -> list[Grant]: ...
 
 
 @dataclass(frozen=True)
@@ -58,11 +72,9 @@ class InfraService:
     short_title: str  # "Kendra": the poller's description and a message or two
     # The syncAuditor value at `path`, validated (problems reported with their path).
     parse: Callable[[Problems, str, Any], Targets]
-    # What the poller may call for these targets, on the ARNs the factory makes.
-    poller_grants: Callable[[Targets, ArnFactory], list[Grant]]
-    # How a too-long TARGETS is shortened: the noun of a whole target (all its data sources
-    # discovered) and the key its entries omit for that.
-    whole_targets: tuple[str, str]
+    # What the poller may call for these targets, on the ARNs the factory makes, as precisely
+    # as the breadth says.
+    poller_grants: PollerGrants
     # The log groups the notifier reads failure reasons from, as FilterLogEvents authorizes
     # them (log-group:<name>:*, or the service's prefix for "all"); none for a service whose
     # reasons come from its API.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from infra.config_checks import CONTEXT_KEY, IdForm, Problems
-from infra.services.base import ArnFactory, Grant, InfraService, Targets, grant
+from infra.services.base import ArnFactory, Breadth, Grant, InfraService, Targets, grant
 from infra.services.targets import (
     ALL,
     TargetSettings,
@@ -69,8 +69,9 @@ def parse(problems: Problems, path: str, value: Any) -> tuple[BedrockTarget, ...
     return tuple(target for _, target in parsed)
 
 
-def poller_grants(targets: Targets, arn: ArnFactory) -> list[Grant]:
-    """The Bedrock calls the targets need, on the knowledge bases they name.
+def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed") -> list[Grant]:
+    """The Bedrock calls the targets need, on the knowledge bases they name (every knowledge
+    base of the account and region at breadth "service"; "parent" is "listed" here).
 
     The Service Authorization Reference (Amazon Bedrock, service prefix bedrock) gives
     ListIngestionJobs (List), GetIngestionJob (Read), StartIngestionJob (Write) and
@@ -100,7 +101,8 @@ def poller_grants(targets: Targets, arn: ArnFactory) -> list[Grant]:
     list_data_sources: list[str] = []
     start: list[str] = []
     for target in targets:
-        knowledge_base = arn("bedrock", f"knowledge-base/{target.knowledge_base_id}")
+        name = "*" if breadth == "service" else target.knowledge_base_id
+        knowledge_base = arn("bedrock", f"knowledge-base/{name}")
         audited.append(knowledge_base)
         if target.data_source_ids is None:
             list_data_sources.append(knowledge_base)
@@ -128,5 +130,4 @@ SERVICE: Final = InfraService(
     short_title="Bedrock",
     parse=parse,
     poller_grants=poller_grants,
-    whole_targets=("knowledge bases", "dataSourceIds"),
 )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from infra.config_checks import CONTEXT_KEY, IdForm, Problems
-from infra.services.base import ArnFactory, Grant, InfraService, Targets, grant
+from infra.services.base import ArnFactory, Breadth, Grant, InfraService, Targets, grant
 from infra.services.targets import (
     ALL,
     TargetSettings,
@@ -64,17 +64,17 @@ def parse(problems: Problems, path: str, value: Any) -> tuple[KendraTarget, ...]
     return tuple(target for _, target in parsed)
 
 
-def _data_sources(target: KendraTarget, arn: ArnFactory) -> list[str]:
+def _data_sources(target: KendraTarget, arn: ArnFactory, breadth: Breadth) -> list[str]:
     """The index and the data sources a Kendra entry audits: the resources of the sync job
     calls (both are required resource types of List- and StartDataSourceSyncJob)."""
-    index = arn("kendra", f"index/{target.index_id}")
-    if target.data_source_ids is None:
+    index = arn("kendra", "index/*" if breadth == "service" else f"index/{target.index_id}")
+    if target.data_source_ids is None or breadth != "listed":
         return [index, f"{index}/data-source/*"]
     return [index, *(f"{index}/data-source/{ds}" for ds in target.data_source_ids)]
 
 
-def poller_grants(targets: Targets, arn: ArnFactory) -> list[Grant]:
-    """The Kendra calls the targets need, on the ARNs they name.
+def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed") -> list[Grant]:
+    """The Kendra calls the targets need, on the ARNs they name (as precisely as `breadth`).
 
     ListDataSourceSyncJobs requires the index and the data source; ListDataSources the index;
     ListIndices supports no resource type, so it gets "*" and only for "all".
@@ -89,10 +89,10 @@ def poller_grants(targets: Targets, arn: ArnFactory) -> list[Grant]:
         sync_jobs += [arn("kendra", "index/*"), arn("kendra", "index/*/data-source/*")]
     else:
         for target in targets:
-            resources = _data_sources(target, arn)
+            resources = _data_sources(target, arn, breadth)
             sync_jobs += resources
             if target.data_source_ids is None:
-                list_data_sources.append(arn("kendra", f"index/{target.index_id}"))
+                list_data_sources.append(resources[0])
             if target.settings.self_healing is not None:
                 start_sync += resources
     grants = []
@@ -122,6 +122,5 @@ SERVICE: Final = InfraService(
     parse=parse,
     poller_grants=poller_grants,
     log_groups=log_groups,
-    whole_targets=("indexes", "dataSourceIds"),
     always_in_targets=True,
 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from infra.config_checks import CONTEXT_KEY, IdForm, Problems, check_keys, id_list, id_value
-from infra.services.base import ArnFactory, Grant, InfraService, Targets, grant
+from infra.services.base import ArnFactory, Breadth, Grant, InfraService, Targets, grant
 from infra.services.targets import (
     ALL,
     TARGET_SETTING_KEYS,
@@ -117,21 +117,22 @@ def _check_overlaps(problems: Problems, targets: list[tuple[int, QBusinessTarget
         seen.add(key)
 
 
-def _data_sources(target: QBusinessTarget, arn: ArnFactory) -> list[str]:
+def _data_sources(target: QBusinessTarget, arn: ArnFactory, breadth: Breadth) -> list[str]:
     """The application, index(es) and data sources a Q Business entry audits: the resources of
     the sync job calls (all three are required resource types of List- and
     StartDataSourceSyncJob)."""
-    app = arn("qbusiness", f"application/{target.application_id}")
-    if target.index_id is None:
+    whole = breadth == "service"
+    app = arn("qbusiness", "application/*" if whole else f"application/{target.application_id}")
+    if target.index_id is None or whole:
         return [app, f"{app}/index/*", f"{app}/index/*/data-source/*"]
     index = f"{app}/index/{target.index_id}"
-    if target.data_source_ids is None:
+    if target.data_source_ids is None or breadth != "listed":
         return [app, index, f"{index}/data-source/*"]
     return [app, index, *(f"{index}/data-source/{ds}" for ds in target.data_source_ids)]
 
 
-def poller_grants(targets: Targets, arn: ArnFactory) -> list[Grant]:
-    """The Q Business calls the targets need, on the ARNs they name.
+def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed") -> list[Grant]:
+    """The Q Business calls the targets need, on the ARNs they name (as precisely as `breadth`).
 
     ListDataSourceSyncJobs requires application, index and data source; ListDataSources the
     application and index; ListIndices the application; ListApplications no resource ("*").
@@ -148,7 +149,7 @@ def poller_grants(targets: Targets, arn: ArnFactory) -> list[Grant]:
         sync_jobs += [apps, f"{apps}/index/*", f"{apps}/index/*/data-source/*"]
     else:
         for target in targets:
-            resources = _data_sources(target, arn)
+            resources = _data_sources(target, arn, breadth)
             sync_jobs += resources
             if target.data_source_ids is None:
                 # The application and the index(es) whose data sources are discovered.
@@ -186,6 +187,5 @@ SERVICE: Final = InfraService(
     parse=parse,
     poller_grants=poller_grants,
     log_groups=log_groups,
-    whole_targets=("applications", "indexId"),
     always_in_targets=True,
 )

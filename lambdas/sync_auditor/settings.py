@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sync_auditor.model import ALL_STATUSES, DEFAULT_ALERT_STATUSES
@@ -74,6 +75,47 @@ def _services(env: Mapping[str, str]) -> tuple[str, ...]:
     return services
 
 
+def _targets(env: Mapping[str, str]) -> dict[str, Any]:
+    """The targets from the file TARGETS_FILE names (what the stack deploys: a layer's file,
+    as thousands of data sources do not fit in Lambda's 4 KB of variables), or from TARGETS
+    itself (what the CLI, the demo and tests set)."""
+    path = env.get("TARGETS_FILE", "").strip()
+    inline = env.get("TARGETS", "").strip()
+    if path and inline:
+        raise SettingsError(
+            f"environment variables TARGETS_FILE={path!r} and TARGETS are both set; "
+            "set one: the path of the targets file, or the targets as JSON"
+        )
+    if path:
+        where = f"the targets file {path!r} (environment variable TARGETS_FILE)"
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise SettingsError(f"{where} cannot be read: {error}") from None
+    elif inline:
+        where, text = "environment variable TARGETS", inline
+    else:
+        raise SettingsError(
+            "environment variable TARGETS_FILE (the path of the targets file) or TARGETS "
+            "(the targets as JSON) is required"
+        )
+    try:
+        targets = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"{where} is not JSON: {error}") from None
+    if (
+        not isinstance(targets, dict)
+        or set(targets) - set(SERVICES)
+        or not all(
+            value == "all" or (isinstance(value, list) and all(isinstance(t, dict) for t in value))
+            for value in targets.values()
+        )
+    ):
+        form = ", ".join(f'"{service}": "all" | [{{...}}, ...]' for service in SERVICES)
+        raise SettingsError(f"{where} must be {{{form}}} (any of the keys)")
+    return targets
+
+
 # Requests per second per service (Kendra, Q Business) the poller allows itself unless told
 # otherwise: a quiet tick of 1,000 data sources then takes about 100 s, inside one invocation.
 DEFAULT_MAX_REQUESTS_PER_SECOND = 10
@@ -93,20 +135,13 @@ class PollerSettings:
     deadline_margin_seconds: int = 20
     retry_mode: str = "standard"
     max_attempts: int = 5
-    # Per-target `stuckAfterMinutes` in TARGETS overrides this default.
+    # Per-target `stuckAfterMinutes` in the targets overrides this default.
     stuck_after_minutes: int = DEFAULT_STUCK_AFTER_MINUTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PollerSettings:
         env = os.environ if env is None else env
-        raw_targets = _required(env, "TARGETS")
-        try:
-            targets = json.loads(raw_targets)
-        except json.JSONDecodeError as error:
-            raise SettingsError(f"environment variable TARGETS is not JSON: {error}") from None
-        if not isinstance(targets, dict) or set(targets) - set(SERVICES):
-            form = ", ".join(f'"{service}": ...' for service in SERVICES)
-            raise SettingsError(f"environment variable TARGETS must be {{{form}}}")
+        targets = _targets(env)
         retention = _int(env, "RETENTION_DAYS", 0, minimum=0)
         return cls(
             job_table=_required(env, "JOB_TABLE_NAME"),

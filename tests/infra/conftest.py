@@ -28,6 +28,7 @@ from aws_cdk.assertions import Template  # noqa: E402
 import app as cdk_app  # noqa: E402
 from infra.config import SyncAuditorConfig, load_config  # noqa: E402
 from infra.stack import SyncAuditorStack  # noqa: E402
+from infra.targets_file import TARGETS_FILE  # noqa: E402
 
 # Everything the example in cdk.json does not exercise: discovery of both services, TTL on,
 # per-data-source metrics, no subscribers, and every other knob away from its default.
@@ -45,6 +46,7 @@ VARIANT_CONFIG: dict[str, Any] = {
     "maxParallelCalls": 16,
     "retryMode": "adaptive",
     "logRetentionDays": 30,
+    "tracing": True,
 }
 
 
@@ -77,6 +79,12 @@ class Synth:
         poller = self.template_json["Resources"][self.logical_id(self.stack.poller.function)]
         asset_hash = poller["Properties"]["Code"]["S3Key"].removesuffix(".zip")
         return self.assembly_dir / f"asset.{asset_hash}"
+
+    def targets_file(self) -> Path:
+        """The poller's targets file as its layer's asset holds it (TARGETS_FILE in Lambda)."""
+        (layer,) = self.resources("AWS::Lambda::LayerVersion").values()
+        asset_hash = layer["Properties"]["Content"]["S3Key"].removesuffix(".zip")
+        return self.assembly_dir / f"asset.{asset_hash}" / Path(TARGETS_FILE).relative_to("/opt")
 
 
 def synthesize(config: dict[str, Any], outdir: Path) -> Synth:

@@ -16,7 +16,7 @@ from .test_alarms import alarms_by_name, expression
 from .test_bedrock_config import KB_LISTED, KB_WHOLE, bedrock_config
 from .test_compliance import acknowledgments
 from .test_dashboard import dashboard_body, metrics_on
-from .test_stack import as_deployed, environment_of
+from .test_stack import as_deployed, environment_of, poller_as_deployed
 
 pytestmark = pytest.mark.slow
 
@@ -82,8 +82,6 @@ def test_discovering_every_knowledge_base_adds_list_knowledge_bases_on_star_and_
     assert not [a for a in grants if a.startswith(("kendra:", "qbusiness:"))]
     assert {a for a, resources in grants.items() if "*" in resources} == {
         "bedrock:ListKnowledgeBases",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
     }
 
 
@@ -103,21 +101,20 @@ def test_the_functions_are_told_about_bedrock(bedrock: Synth, bedrock_all: Synth
     poller = environment_of(bedrock, bedrock.stack.poller.function)
     notifier = environment_of(bedrock, bedrock.stack.notifier.function)
 
-    assert poller["TARGETS"] == bedrock.config.targets_json()
-    assert json.loads(poller["TARGETS"])["bedrock"][1] == {
+    targets = bedrock.targets_file().read_text()
+    assert "TARGETS" not in poller
+    assert targets == bedrock.config.targets_json()
+    assert json.loads(targets)["bedrock"][1] == {
         "knowledgeBaseId": KB_WHOLE,
         "stuckAfterMinutes": 120,
         "expectSyncEveryHours": 24,
     }
-    assert ": " not in poller["TARGETS"]
     assert notifier["AUDITED_SERVICES"] == "kendra,qbusiness,bedrock"
     assert (
         environment_of(bedrock_all, bedrock_all.stack.notifier.function)["AUDITED_SERVICES"]
         == "bedrock"
     )
-    assert json.loads(
-        environment_of(bedrock_all, bedrock_all.stack.poller.function)["TARGETS"]
-    ) == {
+    assert json.loads(bedrock_all.targets_file().read_text()) == {
         "kendra": [],
         "qbusiness": [],
         "bedrock": "all",
@@ -131,10 +128,12 @@ def test_the_runtime_reads_what_the_stack_tells_it_about_bedrock(
         (bedrock, ("kendra", "qbusiness", "bedrock")),
         (bedrock_all, ("bedrock",)),
     ):
-        poller = as_deployed(environment_of(synth, synth.stack.poller.function))
+        poller = poller_as_deployed(synth)
         notifier = as_deployed(environment_of(synth, synth.stack.notifier.function))
 
-        assert PollerSettings.from_env(poller).targets == json.loads(poller["TARGETS"])
+        assert PollerSettings.from_env(poller).targets == json.loads(
+            synth.targets_file().read_text()
+        )
         assert NotifierSettings.from_env(notifier).audited_services == services
 
 

@@ -14,7 +14,6 @@ import botocore.session
 import pytest
 
 import app as cdk_app
-from infra import config as cfg
 from infra import config_alerts as alerts_cfg
 from infra import config_checks as checks
 from infra import config_targets as targets_cfg
@@ -230,20 +229,6 @@ def test_the_context_must_be_an_object(raw: Any) -> None:
 @pytest.mark.parametrize("raw", [{}, {"kendra": [], "qbusiness": []}])
 def test_a_configuration_that_audits_nothing_fails(raw: dict[str, Any]) -> None:
     assert "nothing to audit" in problems_of(raw)
-
-
-def test_targets_that_would_not_fit_in_the_lambda_environment_fail() -> None:
-    # Given 40 indexes listing five 60-character data source ids each (~14 KB of JSON)
-    many = [
-        {"indexId": f"{n:036d}", "dataSourceIds": [f"{n:02d}{d}" + "x" * 58 for d in range(5)]}
-        for n in range(40)
-    ]
-    config = with_value(base(), "syncAuditor.kendra", many)
-
-    message = problems_of(config)
-
-    assert "syncAuditor.kendra + syncAuditor.qbusiness: the targets take" in message
-    assert f"at most {cfg.TARGETS_MAX_BYTES} fit in Lambda's 4 KB" in message
 
 
 def test_the_shipped_example_is_valid_and_keeps_the_documented_shape() -> None:
