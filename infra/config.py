@@ -24,6 +24,7 @@ from infra.config_checks import (
     flag,
     int_in,
 )
+from infra.config_fanout import FanOutConfig, parse_fan_out
 from infra.config_schedule import configured_heartbeat, heartbeat_minutes, schedule
 from infra.services import REGISTRY, SERVICE_KEYS, in_words
 from infra.services.base import InfraService, Targets
@@ -72,6 +73,7 @@ KNOWN_KEYS: Final = (
 )
 
 
+    "fanOut",
 @dataclass(frozen=True)
 class _Values:
     """The validated values; defaults are the documented ones."""
@@ -108,6 +110,9 @@ class SyncAuditorConfig(_Values):
     """The validated configuration.
 
     A service's targets may also be given and read under the service's key, as when each
+    # Fan-out of a tick beyond one invocation over an SQS FIFO queue (infra/fanout.py); None:
+    # every tick is polled by the scheduled invocation alone, as before.
+    fan_out: FanOutConfig | None = None
     service was a field of its own (SyncAuditorConfig(<key>="all"), config.<key>); a service
     that audits nothing reads ().
     """
@@ -250,6 +255,8 @@ def load_config(raw: Any) -> SyncAuditorConfig:
     """Validate the `syncAuditor` context value; raises ConfigError naming every bad field."""
     problems = Problems()
     if not isinstance(raw, dict):
+    if "fanOut" in raw:
+        values["fan_out"] = parse_fan_out(problems, _path("fanOut"), raw["fanOut"])
         problems.add(CONTEXT_KEY, raw, "an object (set the syncAuditor key in cdk.json context)")
         raise ConfigError(problems.items)
     check_keys(problems, CONTEXT_KEY, raw, KNOWN_KEYS)

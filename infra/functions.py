@@ -133,11 +133,13 @@ class AuditorFunction(Construct):
         )
 
 
-def failure_queue(scope: Construct, construct_id: str) -> sqs.Queue:
-    """A dead-letter queue for invocations or batches that failed for good; TLS only."""
+def failure_queue(scope: Construct, construct_id: str, *, fifo: bool = False) -> sqs.Queue:
+    """A dead-letter queue for invocations or batches that failed for good; TLS only (FIFO
+    for a FIFO queue's redrive, which SQS requires)."""
     return sqs.Queue(
         scope,
         construct_id,
+        fifo=fifo or None,
         # SQS-managed keys suffice: these queues get invocation metadata and batch
         # coordinates, never job records.
         encryption=sqs.QueueEncryption.SQS_MANAGED,

@@ -102,6 +102,21 @@ def add_poller_alarms(alarms: AlarmFactory, config: SyncAuditorConfig, poller: P
             "audit fewer data sources per deployment"
         ),
     )
+    if poller.fan_out is not None:
+        alarms.add(
+            "fanout-dlq-Depth",
+            queue_depth(poller.fan_out.dead_letter_queue, ALARM_PERIOD),
+            threshold=0,
+            comparison=GT,
+            meaning=(
+                "fan-out batches failed every delivery and wait in the fan-out DLQ: their data "
+                "sources were not polled by them"
+            ),
+            runbook=(
+                "read the error in the poller's log (fan-out batch failed), fix it, then redrive "
+                "the DLQ to the fan-out queue (or purge it: the next ticks poll them anyway)"
+            ),
+        )
     alarms.add(
         "schedule-dlq-Depth",
         queue_depth(poller.dead_letter_queue, ALARM_PERIOD),

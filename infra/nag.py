@@ -161,6 +161,11 @@ def acknowledge_findings(stack: SyncAuditorStack, config: SyncAuditorConfig) -> 
             "EventBridge Scheduler's dead-letter queue for the sweep",
         ),
         (notifier.failure_queue, "the notifier stream event source's on-failure destination"),
+        *(
+            [(poller.fan_out.dead_letter_queue, "the fan-out queue's redrive target")]
+            if poller.fan_out is not None
+            else []
+        ),
     ):
         acknowledge(
             queue,

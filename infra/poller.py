@@ -12,6 +12,7 @@ from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.config import SyncAuditorConfig
+from infra.fanout import FanOut
 from infra.functions import (
     MAX_ATTEMPTS,
     AuditorFunction,
@@ -112,6 +113,19 @@ class Poller(Construct):
             )
 
         poll = scheduled_invoke(
+        # Beyond what one invocation covers, a tick goes out as batches (infra/fanout.py).
+        self.fan_out = None
+        if config.fan_out is not None:
+            self.fan_out = FanOut(
+                self,
+                "FanOut",
+                function=self.function,
+                role=role,
+                timeout=TIMEOUT,
+                schedule=config.schedule,
+                config=config.fan_out,
+            )
+
             self,
             self.function,
             expression=scheduler.ScheduleExpression.expression(config.schedule),
