@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sync_auditor.adapters import clients
 from sync_auditor.fanout_message import Batch, encode
 
-# SendMessageBatch takes at most 10 entries.
+# SendMessageBatch takes at most 10 entries, and at most 256 KiB of them all together.
 _ENTRIES_PER_CALL = 10
+_BYTES_PER_CALL = 256 * 1024
 
 
 class FanOutQueue:
@@ -25,16 +26,15 @@ class FanOutQueue:
         """Enqueue the tick's batches; returns how many were sent. Raises if SQS refused any:
         the plan fails loudly (poller-Errors) rather than leave data sources unpolled."""
         sent = 0
-        for start in range(0, len(batches), _ENTRIES_PER_CALL):
-            chunk = batches[start : start + _ENTRIES_PER_CALL]
+        for chunk in _calls(batches):
             entries = [
                 {
                     "Id": str(n),
-                    "MessageBody": encode(batch),
+                    "MessageBody": body,
                     "MessageGroupId": batch.group_id,
                     "MessageDeduplicationId": batch.deduplication_id,
                 }
-                for n, batch in enumerate(chunk)
+                for n, (batch, body) in enumerate(chunk)
             ]
             response = self._sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             if failed := response.get("Failed"):
@@ -58,6 +58,23 @@ class FanOutQueue:
             QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )
         return int(response["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def _calls(batches: Sequence[Batch]) -> Iterator[list[tuple[Batch, str]]]:
+    """The batches with their bodies, in as few SendMessageBatch calls as SQS's limits allow
+    (each body is at most MAX_BODY_BYTES, so each fits a call of its own)."""
+    chunk: list[tuple[Batch, str]] = []
+    size = 0
+    for batch in batches:
+        body = encode(batch)
+        grows = len(body.encode("utf-8"))
+        if chunk and (len(chunk) == _ENTRIES_PER_CALL or size + grows > _BYTES_PER_CALL):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((batch, body))
+        size += grows
+    if chunk:
+        yield chunk
 
 
 class FanOutSendFailed(RuntimeError):
