@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: venv demo test lint typecheck unit synth bench clean chromium
+.PHONY: venv demo test lint typecheck unit synth bench clean chromium sandbox sandbox-env sandbox-stop
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,19 @@ venv: $(BIN)/.installed node_modules/.installed
 ## demo: the end-to-end run on loopback (moto + the Kendra/Q Business simulator), no AWS account
 demo: $(BIN)/.installed
 	$(BIN)/python -m devkit.demo
+
+## sandbox: the demo, then moto + the simulator left running on 127.0.0.1 with its tables; prints the `export` lines for every CLI command (`eval "$$(make -s sandbox)"` applies them)
+sandbox:
+	@$(MAKE) --no-print-directory $(BIN)/.installed >&2
+	@$(BIN)/python -m devkit.sandbox start
+
+## sandbox-env: the running sandbox's export lines again (`eval "$$(make -s sandbox-env)"` in another shell)
+sandbox-env:
+	@$(BIN)/python -m devkit.sandbox env
+
+## sandbox-stop: stop the sandbox (its pid is in .sandbox/pid)
+sandbox-stop:
+	@$(BIN)/python -m devkit.sandbox stop
 
 ## test: lint, type-check and the whole test suite (unit, integration, infrastructure)
 test: $(BIN)/.installed node_modules/.installed chromium lint typecheck

@@ -13,6 +13,7 @@ import logging
 import sys
 from contextlib import redirect_stdout
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from devkit import demo_bedrock
@@ -247,21 +248,22 @@ def _metric_lines(emf: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def main() -> int:
+# What the demo audits (the poller's TARGETS; the sandbox's cdk.json for `sync-auditor audit`).
+TARGETS: dict[str, Any] = {
+    "kendra": [{"indexId": KENDRA_INDEX, "dataSourceIds": [ds for ds, _ in KENDRA_SOURCES]}],
+    "qbusiness": [{"applicationId": QB_APP, "selfHealing": {"backoffMinutes": 1}}],
+    "bedrock": demo_bedrock.TARGETS,
+}
+LOOKBACK_DAYS = 30
+
+
+def main(keep: bool = False, state_dir: Path | None = None, detach: bool = False) -> int:
+    """The demo; with `keep`, then the sandbox (devkit/sandbox.py) until stopped."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access log
     now = datetime.now(UTC).replace(microsecond=0)
     with loopback() as lb:
         _script_inventory(lb, now)
-        lb.configure(
-            {
-                "kendra": [
-                    {"indexId": KENDRA_INDEX, "dataSourceIds": [ds for ds, _ in KENDRA_SOURCES]}
-                ],
-                "qbusiness": [{"applicationId": QB_APP, "selfHealing": {"backoffMinutes": 1}}],
-                "bedrock": demo_bedrock.TARGETS,
-            },
-            LOOKBACK_DAYS=30,
-        )
+        lb.configure(TARGETS, LOOKBACK_DAYS=LOOKBACK_DAYS)
         print(
             "sync-auditor demo on loopback: moto at",
             lb.moto_url,
@@ -303,6 +305,11 @@ def main() -> int:
         print("\n== metrics emitted (EMF, non-zero values)")
         for line in _metric_lines(all_emf):
             print(line)
+        if keep:
+            from devkit import sandbox
+
+            config = {**TARGETS, "lookbackDays": LOOKBACK_DAYS}
+            sandbox.hold(lb, config, state_dir or sandbox.STATE_DIR, detach=detach)
     return 0
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, NoReturn, cast
 
 from sync_auditor.model import ALL_STATUSES
 from sync_auditor.services import SERVICES
 from sync_auditor_cli import datasource
 from sync_auditor_cli.commands import audit, devtools, failures, history, pending, report, show
-from sync_auditor_cli.errors import EXIT_CODES_HELP
-from sync_auditor_cli.output import FORMATS
+from sync_auditor_cli.errors import EXIT_CODES_HELP, USAGE
+from sync_auditor_cli.output import FORMATS, query
 from sync_auditor_cli.queries import (
     DEFAULT_STACK,
     JOB_TABLE_ENV,
@@ -27,9 +30,41 @@ the job table's name comes from --table, else ${JOB_TABLE_ENV}, else the {JOB_TA
 output of the deployed CloudFormation stack (--stack, default {DEFAULT_STACK}); audit's state
 table likewise from --state-table, ${STATE_TABLE_ENV} or the {STATE_TABLE_OUTPUT} output.
 AWS credentials and region are the usual ones (--profile / AWS_PROFILE, --region / AWS_REGION).
+Global options (--table, --stack, --region, --profile, --output, --query, --no-color) go
+before or after the command.
 
 {EXIT_CODES_HELP}
 """
+
+
+# The distribution named in pyproject.toml.
+DISTRIBUTION = "sync-auditor"
+# A flag given after the command is only set when given there: the same flag before the command
+# (on the main parser, which holds the defaults) is then not overwritten by a default.
+GIVEN_ONLY = argparse.SUPPRESS
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the AWS CLI's exit code for a usage error (252, not 2); its subcommand
+    parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE, f"{self.prog}: error: {message}\n")
+
+
+def package_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a checkout that was never `pip install -e .`
+        return "unknown (not installed: pip install -e .)"
+
+
+def _query(text: str) -> Any:
+    try:
+        return query(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _statuses(text: str) -> list[str]:
@@ -49,34 +84,65 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _aws_options(*, state_table: bool = False, job_table: bool = True) -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("AWS")
+def _aws_arguments(
+    group: argparse._ArgumentGroup, default: Any, *, state_table: bool, job_table: bool
+) -> None:
     if job_table:
-        group.add_argument("--table", metavar="NAME", help=f"job table (else ${JOB_TABLE_ENV})")
+        group.add_argument(
+            "--table", metavar="NAME", default=default, help=f"job table (else ${JOB_TABLE_ENV})"
+        )
     if state_table:
+        # Not a global option (two commands have it): an ordinary default.
         group.add_argument(
             "--state-table", metavar="NAME", help=f"state table (else ${STATE_TABLE_ENV})"
         )
     group.add_argument(
         "--stack",
         metavar="NAME",
+        default=default,
         help=f"deployed stack whose outputs name the tables (default {DEFAULT_STACK})",
     )
-    group.add_argument("--region", help="AWS region (else AWS_REGION or your profile's)")
-    group.add_argument("--profile", help="AWS profile (else AWS_PROFILE or the default chain)")
+    group.add_argument(
+        "--region", default=default, help="AWS region (else AWS_REGION or your profile's)"
+    )
+    group.add_argument(
+        "--profile", default=default, help="AWS profile (else AWS_PROFILE or the default chain)"
+    )
+
+
+def _output_arguments(group: argparse._ArgumentGroup, default: Any) -> None:
+    group.add_argument(
+        "-o",
+        "--output",
+        choices=FORMATS,
+        default="table" if default is None else default,
+        help="table for people (default), json, csv, or text (tab-separated, as the AWS CLI's)",
+    )
+    group.add_argument(
+        "--query",
+        type=_query,
+        metavar="JMESPATH",
+        default=default,
+        help="reshape the JSON form first, as the AWS CLI's --query (e.g. '[].executionId')",
+    )
+    group.add_argument(
+        "--no-color",
+        action="store_true",
+        default=False if default is None else default,
+        help="no colour (also: NO_COLOR set, or output not a terminal)",
+    )
+
+
+def _aws_options(*, state_table: bool = False, job_table: bool = True) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("AWS")
+    _aws_arguments(group, GIVEN_ONLY, state_table=state_table, job_table=job_table)
     return parent
 
 
 def _output_option() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument(
-        "-o",
-        "--output",
-        choices=FORMATS,
-        default="table",
-        help="table for people (default), json or csv for scripts",
-    )
+    _output_arguments(parent.add_argument_group("output"), GIVEN_ONLY)
     return parent
 
 
@@ -115,13 +181,23 @@ def _add(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sync-auditor",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    # The defaults live here; the same flags after the command override them when given.
+    group = parser.add_argument_group("global options (before or after the command)")
+    _aws_arguments(group, None, state_table=False, job_table=True)
+    _output_arguments(group, None)
+    # Parser's subparsers are Parsers (argparse makes them of the parent's class); the helpers
+    # take the base type.
+    commands = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
 
     sub = _add(
         commands,
@@ -189,9 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--config",
         metavar="FILE",
-        default="cdk.json",
         help="cdk.json (its syncAuditor context) or a JSON file with the syncAuditor object "
-        "(default: ./cdk.json)",
+        f"(else ${audit.CONFIG_ENV}, else ./cdk.json)",
     )
     sub.add_argument(
         "--dry-run",
@@ -215,13 +290,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     report.register(commands, _add, _aws_options(), _time_options)
 
-    _add(
+    sub = _add(
         commands,
         "demo",
         devtools.demo,
         "the end-to-end demo on loopback (moto + the simulator), no AWS account",
         [],
-        "sync-auditor demo",
+        "sync-auditor demo --keep",
+    )
+    sub.add_argument(
+        "--keep",
+        action="store_true",
+        help="then keep moto and the simulator running (the sandbox): prints the export lines "
+        "that point every command at it; Ctrl-C stops it",
     )
     sub = _add(
         commands,

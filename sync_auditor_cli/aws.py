@@ -25,7 +25,7 @@ from botocore.exceptions import (
 )
 from botocore.loaders import Loader, create_loader
 
-from sync_auditor_cli.errors import CliError
+from sync_auditor_cli.errors import CONFIG, OTHER, SERVICE, CliError
 
 CREDENTIALS_HINT = (
     "no AWS credentials found: run `aws configure` or `aws sso login --profile NAME`, then pass "
@@ -79,7 +79,7 @@ class Aws:
     def region(self) -> str:
         region = self._get_session().region_name
         if not region:
-            raise CliError(REGION_HINT)
+            raise CliError(REGION_HINT, CONFIG)
         return str(region)
 
     def _get_session(self) -> boto3.session.Session:
@@ -114,32 +114,36 @@ class Aws:
 
 
 def explain(error: BotoCoreError | ClientError) -> CliError:
-    """One line that says what went wrong and what to do about it."""
+    """One line that says what went wrong and what to do about it, with the AWS CLI's exit
+    code for it: 253 the environment, 254 what AWS answered, 255 AWS unreachable."""
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return CliError(CREDENTIALS_HINT)
+        return CliError(CREDENTIALS_HINT, CONFIG)
     if isinstance(error, NoRegionError):
-        return CliError(REGION_HINT)
+        return CliError(REGION_HINT, CONFIG)
     if isinstance(error, ProfileNotFound):
         return CliError(
             f"AWS profile {error.kwargs.get('profile')!r} is not in your AWS config: check "
-            "--profile / AWS_PROFILE against `aws configure list-profiles`"
+            "--profile / AWS_PROFILE against `aws configure list-profiles`",
+            CONFIG,
         )
     if isinstance(error, EndpointConnectionError):
-        return CliError(f"cannot reach AWS: {error}; check your network and --region")
+        return CliError(f"cannot reach AWS: {error}; check your network and --region", OTHER)
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code") or "ClientError")
         message = one_line(str(error.response.get("Error", {}).get("Message") or ""))
         if code in _REJECTED_CREDENTIALS:
             return CliError(
                 f"AWS rejected your credentials ({code}): refresh them "
-                "(`aws sso login`, new keys) or pick another --profile"
+                "(`aws sso login`, new keys) or pick another --profile",
+                CONFIG,
             )
         if code in ("AccessDeniedException", "AccessDenied"):
             return CliError(
-                f"access denied: {message}; your credentials need the permission named there"
+                f"access denied: {message}; your credentials need the permission named there",
+                SERVICE,
             )
-        return CliError(f"AWS error {code}: {message}")
-    return CliError(f"AWS error: {one_line(str(error))}")
+        return CliError(f"AWS error {code}: {message}", SERVICE)
+    return CliError(f"AWS error: {one_line(str(error))}", OTHER)
 
 
 def one_line(text: str) -> str:

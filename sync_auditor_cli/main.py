@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -13,9 +14,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sync_auditor_cli.args import build_parser
 from sync_auditor_cli.aws import explain
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import CliError
-
-INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
+from sync_auditor_cli.errors import INTERRUPTED, OTHER, CliError
+from sync_auditor_cli.terminal import Terminal
 
 
 def main(
@@ -24,9 +24,14 @@ def main(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
     """Run `sync-auditor` with `argv` (default: the process's arguments); returns the exit code."""
+    # A usage error exits here with 252, --help and --version with 0 (argparse's SystemExit).
     args = build_parser().parse_args(argv)
     console = Console(
-        out=sys.stdout, err=sys.stderr, env=os.environ, now=clock().replace(microsecond=0)
+        out=sys.stdout,
+        err=sys.stderr,
+        env=os.environ,
+        now=clock().replace(microsecond=0),
+        terminal=Terminal.of(sys.stdout, os.environ, no_color=args.no_color),
     )
     try:
         code: int = args.handler(args, console)
@@ -40,6 +45,11 @@ def main(
     except KeyboardInterrupt:
         console.note("interrupted")
         return INTERRUPTED
+    except Exception:
+        # A bug: the traceback is what a report needs; the AWS CLI's code for it is 255.
+        traceback.print_exc(file=console.err)
+        console.note("error: unexpected failure (a bug in sync-auditor: please report it)")
+        return OTHER
     return code
 
 

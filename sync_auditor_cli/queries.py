@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 from sync_auditor import table_schema as schema
 from sync_auditor.adapters.job_table import from_item
 from sync_auditor_cli.aws import Aws
-from sync_auditor_cli.errors import CliError
+from sync_auditor_cli.errors import CONFIG, CliError
+from sync_auditor_cli.table_shape import Kind, problem
 from sync_auditor_cli.timerange import TimeRange
 
 DEFAULT_STACK = "SyncAuditor"
@@ -25,6 +26,14 @@ JOB_TABLE_OUTPUT = "JobTableName"
 STATE_TABLE_OUTPUT = "StateTableName"
 
 Record = dict[str, Any]
+# What to do about a table of the wrong kind: name the right one.
+SHAPE_HINTS: dict[Kind, str] = {
+    "job": f"pass the stack's {JOB_TABLE_OUTPUT} output as --table or ${JOB_TABLE_ENV}",
+    "state": f"pass the stack's {STATE_TABLE_OUTPUT} output as --state-table or ${STATE_TABLE_ENV}",
+}
+# What DynamoDB answers a request that does not fit the table: no such table, or a key or
+# index the table does not have.
+_TABLE_MISFITS = frozenset({"ResourceNotFoundException", "ValidationException"})
 
 
 def _code(error: ClientError) -> str:
@@ -63,7 +72,8 @@ class TableNames:
         if output not in outputs:
             raise CliError(
                 f"stack {self._stack!r} has no output {output} (deployed from an older "
-                f"version?): pass {flag} or set {variable}"
+                f"version?): pass {flag} or set {variable}",
+                CONFIG,
             )
         return outputs[output]
 
@@ -78,7 +88,8 @@ class TableNames:
                     raise
                 raise CliError(
                     f"stack {self._stack!r} not found in {self._aws.region}: pass {flag} or set "
-                    f"{variable}, or --stack NAME / --region if it was deployed elsewhere"
+                    f"{variable}, or --stack NAME / --region if it was deployed elsewhere",
+                    CONFIG,
                 ) from None
             outputs = (stacks[0].get("Outputs") or []) if stacks else []
             self._outputs = {o["OutputKey"]: o["OutputValue"] for o in outputs}
@@ -123,15 +134,21 @@ class JobQueries:
 
     @contextmanager
     def _table_errors(self) -> Iterator[None]:
+        """A request the table cannot answer is explained by the table itself: one DescribeTable,
+        only then (the happy path costs nothing more), says whether it is missing or of
+        another kind. A real job table's own validation errors pass through unchanged."""
         try:
             yield
         except ClientError as error:
-            if _code(error) != "ResourceNotFoundException":
+            if _code(error) not in _TABLE_MISFITS:
                 raise
-            raise CliError(
-                f"table {self.table!r} does not exist in {self._aws.region}: check --table / "
-                f"{JOB_TABLE_ENV}, or --region / --profile for the account it was deployed to"
-            ) from None
+            try:
+                ensure_table(self._aws, self.table, "job", f"--table / {JOB_TABLE_ENV}")
+            except ClientError:
+                # Not allowed to describe it (DescribeTable is optional for the query
+                # commands): DynamoDB's first answer is the better message.
+                raise error from None
+            raise
 
     def _query(self, request: dict[str, Any], limit: int | None) -> list[Record]:
         """Every record the query matches, page after page, stopping once `limit` are in hand."""
@@ -217,16 +234,19 @@ class JobQueries:
         return from_item(item) if item else None
 
 
-def ensure_tables_exist(aws: Aws, tables: Mapping[str, str]) -> None:
-    """Fail before polling, naming the table and where its name came from (flag or variable)."""
-    dynamodb = aws.client("dynamodb")
-    for name, source in tables.items():
-        try:
-            dynamodb.describe_table(TableName=name)
-        except ClientError as error:
-            if _code(error) != "ResourceNotFoundException":
-                raise
-            raise CliError(
-                f"table {name!r} does not exist in {aws.region}: check {source}, or "
-                "--region / --profile for the account it was deployed to"
-            ) from None
+def ensure_table(aws: Aws, name: str, kind: Kind, source: str) -> None:
+    """Fail before any work if the table does not exist or is not a sync-auditor `kind` table,
+    naming the table and where its name came from (flag or variable)."""
+    try:
+        description = aws.client("dynamodb").describe_table(TableName=name)["Table"]
+    except ClientError as error:
+        if _code(error) != "ResourceNotFoundException":
+            raise
+        raise CliError(
+            f"table {name!r} does not exist in {aws.region}: check {source}, or "
+            "--region / --profile for the account it was deployed to",
+            CONFIG,
+        ) from None
+    wrong = problem(name, description, kind, SHAPE_HINTS[kind])
+    if wrong:
+        raise CliError(wrong, CONFIG)

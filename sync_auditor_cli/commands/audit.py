@@ -15,14 +15,14 @@ from infra.config import CONTEXT_KEY, ConfigError, SyncAuditorConfig, load_confi
 from sync_auditor.settings import PollerSettings
 from sync_auditor_cli.aws import Aws
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import OK, USAGE_OR_AWS_ERROR, CliError
-from sync_auditor_cli.output import Column, Record, safe_text, table, write_csv, write_json
+from sync_auditor_cli.errors import CONFIG, OK, SERVICE, CliError
+from sync_auditor_cli.output import Column, Record, View, safe_text, table
 from sync_auditor_cli.progress import Progress
 from sync_auditor_cli.queries import (
     JOB_TABLE_ENV,
     STATE_TABLE_ENV,
     TableNames,
-    ensure_tables_exist,
+    ensure_table,
 )
 from sync_auditor_cli.recording import (
     JobChange,
@@ -30,8 +30,11 @@ from sync_auditor_cli.recording import (
     RecordingJobTable,
     counting_apis,
 )
+from sync_auditor_cli.terminal import Terminal
 
 T = TypeVar("T")
+# Where the sandbox (and anyone else) can point audit at a config other than ./cdk.json.
+CONFIG_ENV = "SYNC_AUDITOR_CONFIG"
 CHANGE_CSV_COLUMNS = (
     "dataSourceKey",
     "executionId",
@@ -43,6 +46,14 @@ CHANGE_CSV_COLUMNS = (
     "stuck",
     "alert",
 )
+CHANGE_COLUMNS = (
+    Column("DATA SOURCE KEY", lambda r: r["dataSourceKey"], flexible=True),
+    Column("EXECUTION ID", lambda r: r["executionId"]),
+    Column("START TIME", lambda r: r["startTime"]),
+    Column("STATUS", lambda r: r["status"]),
+    Column("CHANGE", lambda r: _change_text(r)),
+    Column("ALERT", lambda r: bool(r["alert"])),
+)
 # Structured fields of the poller's warnings worth showing a person (never free text).
 WARNING_FIELDS = ("scope", "dataSourceKey", "errorCode", "deferred")
 
@@ -53,15 +64,16 @@ def load_audit_config(path: Path) -> SyncAuditorConfig:
         text = path.read_text()
     except FileNotFoundError:
         raise CliError(
-            f"no {path}: run from the project directory (where cdk.json is) or pass --config FILE"
+            f"no {path}: run from the project directory (where cdk.json is) or pass --config FILE",
+            CONFIG,
         ) from None
     except OSError as error:
-        raise CliError(f"cannot read {path}: {error.strerror}") from None
+        raise CliError(f"cannot read {path}: {error.strerror}", CONFIG) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise CliError(
-            f"{path} is not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+            f"{path} is not JSON: {error.msg} at line {error.lineno} column {error.colno}", CONFIG
         ) from None
     raw = data
     if isinstance(data, dict) and isinstance(data.get("context"), dict):
@@ -71,7 +83,7 @@ def load_audit_config(path: Path) -> SyncAuditorConfig:
     try:
         return load_config(raw)
     except ConfigError as error:
-        raise CliError(f"{path}: {error}") from None
+        raise CliError(f"{path}: {error}", CONFIG) from None
 
 
 def _quietly(action: Callable[[], T]) -> tuple[T, list[dict[str, Any]]]:
@@ -103,7 +115,7 @@ def _warning_line(entry: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    config = load_audit_config(Path(args.config))
+    config = load_audit_config(Path(args.config or console.env.get(CONFIG_ENV) or "cdk.json"))
     aws = Aws(
         profile=args.profile,
         region=args.region,
@@ -117,12 +129,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         env=console.env,
     )
     job_table, state_table = names.job_table(), names.state_table()
-    ensure_tables_exist(
-        aws,
-        {
-            job_table: f"--table / {JOB_TABLE_ENV} / the stack's outputs",
-            state_table: f"--state-table / {STATE_TABLE_ENV} / the stack's outputs",
-        },
+    # Checked up front: a wrong table would otherwise fail every data source's poll, or
+    # read as "no changes".
+    ensure_table(aws, job_table, "job", f"--table / {JOB_TABLE_ENV} / the stack's outputs")
+    ensure_table(
+        aws, state_table, "state", f"--state-table / {STATE_TABLE_ENV} / the stack's outputs"
     )
     settings = PollerSettings(
         job_table=job_table,
@@ -147,7 +158,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise  # our own code is broken: that is a bug, not the user's environment
         raise CliError(
             f"audit needs {error.name}, a dependency of the project: run `pip install -e .` "
-            "in the project directory"
+            "in the project directory",
+            CONFIG,
         ) from None
 
     try:
@@ -169,7 +181,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     errors = sum(counts["PollErrors"] for counts in summary["services"].values())
     if errors:
         console.note(f"error: {errors} poll error(s); the warnings above name what failed")
-        return USAGE_OR_AWS_ERROR
+        return SERVICE
     return OK
 
 
@@ -196,40 +208,30 @@ def _report(
     lines.append(
         f"cursors {'that would advance' if args.dry_run else 'advanced'}: {len(cursors_saved)}"
     )
-    if args.output == "json":
-        write_json(
-            {
-                "dryRun": args.dry_run,
-                "jobTable": settings.job_table,
-                "stateTable": settings.state_table,
-                "changes": rows,
-                "services": services,
-                "cursorsSaved": len(cursors_saved),
-            },
-            console.out,
-        )
-        return
-    if args.output == "csv":
-        write_csv(rows, console.out, CHANGE_CSV_COLUMNS)
+    data = {
+        "dryRun": args.dry_run,
+        "jobTable": settings.job_table,
+        "stateTable": settings.state_table,
+        "changes": rows,
+        "services": services,
+        "cursorsSaved": len(cursors_saved),
+    }
+
+    def for_people(terminal: Terminal) -> str:
+        text = ""
+        if args.dry_run:
+            text += f"dry run: nothing written to {settings.job_table} or {settings.state_table}\n"
+        if changes:
+            text += table(CHANGE_COLUMNS, rows, terminal)
+        else:
+            text += "no changes: every recorded job is up to date\n"
+        return text + "".join(f"{line}\n" for line in lines)
+
+    console.show(View(data, for_people, rows, CHANGE_CSV_COLUMNS), args)
+    if args.output in ("csv", "text") and args.query is None:
+        # The rows carry the changes only: the totals go to the person, on stderr.
         for line in lines:
             console.note(line)
-        return
-    out = console.out
-    if args.dry_run:
-        out.write(f"dry run: nothing written to {settings.job_table} or {settings.state_table}\n")
-    if changes:
-        columns = (
-            Column("DATA SOURCE KEY", lambda r: r["dataSourceKey"]),
-            Column("EXECUTION ID", lambda r: r["executionId"]),
-            Column("START TIME", lambda r: r["startTime"]),
-            Column("STATUS", lambda r: r["status"]),
-            Column("CHANGE", _change_text),
-            Column("ALERT", lambda r: bool(r["alert"])),
-        )
-        out.write(table(columns, rows))
-    else:
-        out.write("no changes: every recorded job is up to date\n")
-    out.write("".join(f"{line}\n" for line in lines))
 
 
 def _change_text(row: Record) -> str:

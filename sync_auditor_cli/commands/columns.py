@@ -19,17 +19,22 @@ HISTORY = (
     Column("SCANNED", lambda r: r.get("documentsScanned"), right=True),
     Column("ADDED", lambda r: r.get("documentsAdded"), right=True),
     Column("FAILED", lambda r: r.get("documentsFailed"), right=True),
-    Column("ERROR", _error),
+    Column("ERROR", _error, flexible=True),
 )
 
 FAILURES = (
     attribute("startTime"),
     attribute("status"),
     attribute("service"),
-    Column("DATA SOURCE", lambda r: r.get("dataSourceName") or r.get("dataSourceId"), width=30),
+    Column(
+        "DATA SOURCE",
+        lambda r: r.get("dataSourceName") or r.get("dataSourceId"),
+        width=30,
+        flexible=True,
+    ),
     attribute("executionId"),
     Column("DOCS FAILED", lambda r: r.get("documentsFailed"), right=True),
-    Column("ERROR", _error),
-    attribute("errorMessage", width=50),
-    attribute("dataSourceKey"),
+    Column("ERROR", _error, flexible=True),
+    attribute("errorMessage", width=50, flexible=True),
+    attribute("dataSourceKey", flexible=True),
 )

@@ -16,7 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, cast
 
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import OK, CliError
+from sync_auditor_cli.errors import CONFIG, OK, CliError
 
 if TYPE_CHECKING:
     from devkit.loopback import Loopback
@@ -33,15 +33,17 @@ def demo(args: argparse.Namespace, console: Console) -> int:
     try:
         from devkit import demo as loopback_demo
     except ImportError as error:
-        raise CliError("demo " + DEV_DEPENDENCIES_HINT.format(missing=error.name)) from None
-    return loopback_demo.main()
+        raise CliError("demo " + DEV_DEPENDENCIES_HINT.format(missing=error.name), CONFIG) from None
+    return loopback_demo.main(keep=args.keep)
 
 
 def simulate(args: argparse.Namespace, console: Console) -> int:
     try:
         from devkit.simulator import __main__ as simulator_entry
     except ImportError as error:
-        raise CliError("simulate " + DEV_DEPENDENCIES_HINT.format(missing=error.name)) from None
+        raise CliError(
+            "simulate " + DEV_DEPENDENCIES_HINT.format(missing=error.name), CONFIG
+        ) from None
     if args.scenario is None:
         return simulator_entry.main(
             ["--port", str(args.port), "--host", args.host, "--seed", str(args.seed)]
@@ -60,7 +62,9 @@ def _serve_scenario(args: argparse.Namespace, console: Console) -> int:
     try:
         from devkit import demo as loopback_demo
     except ImportError as error:
-        raise CliError("simulate " + DEV_DEPENDENCIES_HINT.format(missing=error.name)) from None
+        raise CliError(
+            "simulate " + DEV_DEPENDENCIES_HINT.format(missing=error.name), CONFIG
+        ) from None
     from devkit.simulator import Simulator
     from devkit.simulator.server import ensure_loopback
 

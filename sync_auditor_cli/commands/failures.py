@@ -7,8 +7,8 @@ import argparse
 from sync_auditor.model import DEFAULT_ALERT_STATUSES
 from sync_auditor_cli.commands.columns import FAILURES
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import NOTHING_FOUND, OK, CliError
-from sync_auditor_cli.output import write_records
+from sync_auditor_cli.errors import OK, CliError
+from sync_auditor_cli.output import records_view
 from sync_auditor_cli.timerange import time_range
 
 # "What failed last night?" is the question people ask most: the last day, unless told.
@@ -29,9 +29,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     queries = console.job_queries(args)
 
     records = queries.by_status(statuses, window, args.service, args.limit)
-    write_records(records, args.output, FAILURES, console.out)
-    if not records:
+    console.show(records_view(records, FAILURES), args)
+    if not records:  # a success, as an empty `aws dynamodb query` is: say so on stderr
         scope = f" of {args.service}" if args.service else ""
         console.note(f"no {', '.join(statuses)} jobs{scope} started {window.describe()}")
-        return NOTHING_FOUND
     return OK

@@ -7,8 +7,8 @@ import argparse
 from sync_auditor_cli import datasource
 from sync_auditor_cli.commands.columns import HISTORY
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import NOTHING_FOUND, OK, UNKNOWN_DATA_SOURCE, CliError
-from sync_auditor_cli.output import write_records
+from sync_auditor_cli.errors import OK, SERVICE, CliError
+from sync_auditor_cli.output import records_view
 from sync_auditor_cli.timerange import time_range
 
 
@@ -26,11 +26,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise CliError(
             f"unknown data source {source.key!r}: table {queries.table!r} has no job for it "
             "(check the ids, or `sync-auditor audit` if it was never polled)",
-            UNKNOWN_DATA_SOURCE,
+            SERVICE,
         )
-    write_records(records, args.output, HISTORY, console.out)
-    if not records:
+    console.show(records_view(records, HISTORY), args)
+    if not records:  # a success, as an empty `aws dynamodb query` is: say so on stderr
         only = f" in status {', '.join(statuses)}" if statuses else ""
         console.note(f"no jobs of {source.key}{only} started {window.describe()}")
-        return NOTHING_FOUND
     return OK

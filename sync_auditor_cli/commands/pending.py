@@ -13,9 +13,9 @@ from sync_auditor.adapters.outbox_table import OutboxTable
 from sync_auditor.model import parse_iso_utc
 from sync_auditor_cli.aws import Aws
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import NOTHING_FOUND, OK, USAGE_OR_AWS_ERROR
-from sync_auditor_cli.output import Column, Record, attribute, table, write_csv, write_json
-from sync_auditor_cli.queries import STATE_TABLE_ENV, TableNames, ensure_tables_exist
+from sync_auditor_cli.errors import OK, SERVICE
+from sync_auditor_cli.output import Column, Record, View, attribute, table
+from sync_auditor_cli.queries import STATE_TABLE_ENV, TableNames, ensure_table
 
 CSV_COLUMNS = (
     "createdAt",
@@ -45,32 +45,29 @@ def run(args: argparse.Namespace, console: Console) -> int:
     state_table = TableNames(
         aws, stack=args.stack, job_table=None, state_table=args.state_table, env=console.env
     ).state_table()
-    ensure_tables_exist(
-        aws, {state_table: f"--state-table / {STATE_TABLE_ENV} / the stack's outputs"}
+    ensure_table(
+        aws, state_table, "state", f"--state-table / {STATE_TABLE_ENV} / the stack's outputs"
     )
     store = OutboxTable(state_table, client=aws.client)
     if args.send:
         return _send(store, aws, console)
     entries = [dict(outbox.entry_summary(entry)) for entry in store.pending()]
-    if args.output == "json":
-        write_json(entries, console.out)
-    elif args.output == "csv":
-        write_csv(entries, console.out, CSV_COLUMNS)
-    elif entries:
-        columns = (
-            attribute("createdAt"),
-            _age(console.now),
-            attribute("alertType"),
-            attribute("status"),
-            attribute("attempts", right=True),
-            attribute("lastErrorCode"),
-            attribute("subject", width=60),
-            attribute("dataSourceKey"),
-        )
-        console.out.write(table(columns, entries))
-    if not entries:
+    columns = (
+        attribute("createdAt"),
+        _age(console.now),
+        attribute("alertType"),
+        attribute("status"),
+        attribute("attempts", right=True),
+        attribute("lastErrorCode"),
+        attribute("subject", width=60, flexible=True),
+        attribute("dataSourceKey", flexible=True),
+    )
+    console.show(
+        View(entries, lambda terminal: table(columns, entries, terminal), entries, CSV_COLUMNS),
+        args,
+    )
+    if not entries:  # the outbox is empty: the good case, a success
         console.note("no alert is pending: every alert SNS was given has been accepted")
-        return NOTHING_FOUND
     return OK
 
 
@@ -90,5 +87,5 @@ def _send(store: outbox.OutboxStore, aws: Aws, console: Console) -> int:
             "or the notifier is delivering them right now (leased for "
             f"{int(outbox.LEASE.total_seconds() // 60)} minutes)"
         )
-        return USAGE_OR_AWS_ERROR
+        return SERVICE
     return OK

@@ -8,16 +8,9 @@ from typing import Any
 from sync_auditor.model import DOCUMENT_COUNTS
 from sync_auditor_cli import datasource
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import NOTHING_FOUND, OK, UNKNOWN_DATA_SOURCE, CliError
-from sync_auditor_cli.output import (
-    Record,
-    attribute,
-    duration,
-    safe_text,
-    table,
-    write_csv,
-    write_json,
-)
+from sync_auditor_cli.errors import OK, SERVICE, CliError
+from sync_auditor_cli.output import Record, View, attribute, duration, safe_text, table
+from sync_auditor_cli.terminal import Terminal
 
 # The order a person reads a job in: which one, how it ended, why, then bookkeeping.
 FIELDS = (
@@ -73,7 +66,7 @@ def _ids(args: argparse.Namespace) -> tuple[str | None, str]:
     return None, args.ids[0]
 
 
-def describe(record: Record) -> str:
+def describe(record: Record, terminal: Terminal) -> str:
     """The job as labelled lines (contract names as labels), then its status history."""
     present = [name for name in FIELDS if record.get(name) not in (None, "")]
     width = max(len(name) for name in present)
@@ -88,7 +81,7 @@ def describe(record: Record) -> str:
     history = record.get("statusHistory") or []
     text = "\n".join(lines) + "\n"
     if history:
-        rows = table(HISTORY_COLUMNS, history)
+        rows = table(HISTORY_COLUMNS, history, terminal)
         text += "\nstatusHistory\n" + "".join(f"  {line}\n" for line in rows.splitlines())
     return text
 
@@ -104,21 +97,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise CliError(
                 f"unknown data source {source.key!r}: table {queries.table!r} has no job for it "
                 "(check the ids, or `sync-auditor audit` if it was never polled)",
-                UNKNOWN_DATA_SOURCE,
+                SERVICE,
             )
+        # Like `aws dynamodb get-item` of a missing key: a success with nothing to show.
         console.note(
             f"no job {execution_id!r} of {source.key}: "
             f"`sync-auditor history {source.key}` lists its jobs"
         )
-        if args.output == "json":
-            console.out.write("null\n")
-        elif args.output == "csv":
-            write_csv([], console.out)
-        return NOTHING_FOUND
-    if args.output == "json":
-        write_json(record, console.out)
-    elif args.output == "csv":
-        write_csv([record], console.out)
-    else:
-        console.out.write(describe(record))
+    view = View(
+        record,
+        lambda terminal: describe(record, terminal) if record else "",
+        [record] if record else [],
+    )
+    console.show(view, args)
     return OK

@@ -8,6 +8,16 @@ from moto import mock_aws
 
 from tests.cli.support import record_history
 
+WIDE = "1000"
+
+
+@pytest.fixture(autouse=True)
+def wide_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as their rows: the tests read whole cells. Fitting to a narrower
+    terminal has its own tests (test_output.py)."""
+    monkeypatch.setenv("COLUMNS", WIDE)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
 
 @pytest.fixture(scope="module")
 def recorded() -> Iterator[dict[str, dict[str, Any]]]:

@@ -186,7 +186,7 @@ def test_changes_as_csv(lb: Loopback, tmp_path: Path, capsys: pytest.CaptureFixt
     assert "sync-auditor: qbusiness: 1 data sources polled" in result.err
 
 
-def test_a_data_source_that_cannot_be_polled_is_named_and_exits_2(
+def test_a_data_source_that_cannot_be_polled_is_named_and_exits_254(
     lb: Loopback, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lb.simulator.add_kendra_data_source(INDEX, "gone")
@@ -198,8 +198,8 @@ def test_a_data_source_that_cannot_be_polled_is_named_and_exits_2(
 
     result = audit(capsys, config, *TABLES)
 
-    # The other data sources are still audited
-    assert result.code == 2
+    # The other data sources are still audited; the poll error is a service error (254)
+    assert result.code == 254
     assert {r["executionId"] for r in lb.job_records()} == {"k-1"}
     assert "kendra: 1 data sources polled, 1 errors, 1 jobs written" in result.out
     assert (
@@ -235,7 +235,7 @@ def test_a_bad_configuration_is_explained_without_touching_aws(
 
     result = audit(capsys, config, *TABLES)
 
-    assert result.code == 2
+    assert result.code == 253  # the configuration
     assert fragment in result.err
     assert "Traceback" not in result.err
 
@@ -243,7 +243,7 @@ def test_a_bad_configuration_is_explained_without_touching_aws(
 def test_no_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = audit(capsys, tmp_path / "cdk.json", *TABLES)
 
-    assert result.code == 2
+    assert result.code == 253
     assert result.err == (
         f"sync-auditor: error: no {tmp_path / 'cdk.json'}: run from the project directory "
         "(where cdk.json is) or pass --config FILE\n"
@@ -257,7 +257,7 @@ def test_a_state_table_that_does_not_exist(
         capsys, write_config(tmp_path / "cdk.json"), "--table", JOB_TABLE, "--state-table", "nope"
     )
 
-    assert result.code == 2
+    assert result.code == 253
     assert result.err == (
         "sync-auditor: error: table 'nope' does not exist in us-east-1: check --state-table / "
         "SYNC_AUDITOR_STATE_TABLE / the stack's outputs, or --region / --profile for the "

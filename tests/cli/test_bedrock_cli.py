@@ -110,6 +110,6 @@ def test_a_flag_of_another_service_with_the_knowledge_base_is_refused(
         "--table",
         TABLE,
     )
-    assert result.code == 2
+    assert result.code == 252
     assert "do not name one data source" in result.err
     assert "--knowledge-base ID --data-source ID" in result.err

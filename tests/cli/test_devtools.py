@@ -77,7 +77,7 @@ def test_simulate_without_a_scenario_starts_empty() -> None:
 def test_simulate_refuses_a_non_loopback_address(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "simulate", "--host", "0.0.0.0", "--scenario", "demo")
 
-    assert result.code == 2
+    assert result.code == 252
     assert "the simulator binds loopback addresses only" in result.err
 
 
@@ -111,9 +111,9 @@ def test_the_console_script_is_installed_with_the_project() -> None:
     assert helped.returncode == 0
     for command in ("history", "failures", "show", "audit", "demo", "simulate"):
         assert f"    {command} " in helped.stdout
-    assert "exit codes:" in helped.stdout
-    assert "3  unknown data source" in helped.stdout
-    assert refused.returncode == 2
+    assert "exit codes (as the AWS CLI's):" in helped.stdout
+    assert "252  bad usage" in helped.stdout
+    assert refused.returncode == 252
     assert refused.stderr == (
         "sync-auditor: error: --since 'a week' is not a duration; "
         "use a whole number and a unit m, h, d or w, e.g. 30m, 12h, 7d, 2w\n"

@@ -44,16 +44,16 @@ def recorded_aws() -> Iterator[None]:
 
 @pytest.mark.usefixtures("recorded_aws")
 class TestUnknownDataSource:
-    def test_history_of_a_data_source_with_no_record_exits_3(
+    def test_history_of_a_data_source_with_no_record_exits_254(
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
         result = run(capsys, "history", f"kendra#{INDEX}#no-such-source", "--table", TABLE)
 
         assert_one_line_error(
-            result, 3, f"unknown data source 'kendra#{INDEX}#no-such-source'", "check the ids"
+            result, 254, f"unknown data source 'kendra#{INDEX}#no-such-source'", "check the ids"
         )
 
-    def test_show_in_a_data_source_with_no_record_exits_3(
+    def test_show_in_a_data_source_with_no_record_exits_254(
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
         result = run(
@@ -64,7 +64,7 @@ class TestUnknownDataSource:
             *("--table", TABLE),
         )
 
-        assert_one_line_error(result, 3, "unknown data source 'qbusiness#app#idx#ds'")
+        assert_one_line_error(result, 254, "unknown data source 'qbusiness#app#idx#ds'")
 
 
 @pytest.mark.parametrize(
@@ -101,16 +101,16 @@ def test_malformed_input_fails_before_any_aws_call(
     # No moto here: a call to AWS would fail differently, so these are checked offline.
     result = run(capsys, *argv, "--table", TABLE)
 
-    assert_one_line_error(result, 2, *fragments)
+    assert_one_line_error(result, 252, *fragments)
 
 
-def test_argparse_rejects_an_unknown_status_with_exit_2(
+def test_argparse_rejects_an_unknown_status_with_exit_252(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["failures", "--status", "FAILD"])
 
-    assert exited.value.code == 2
+    assert exited.value.code == 252
     assert "'FAILD' is not a sync status; allowed: ABORTED, FAILED" in capsys.readouterr().err
 
 
@@ -148,13 +148,13 @@ def no_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_missing_credentials(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     result = run(capsys, *argv)
 
-    assert_one_line_error(result, 2, "no AWS credentials found", "aws sso login", "--profile")
+    assert_one_line_error(result, 253, "no AWS credentials found", "aws sso login", "--profile")
 
 
 def test_an_unknown_profile(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "failures", "--table", TABLE, "--profile", "no-such-profile")
 
-    assert_one_line_error(result, 2, "AWS profile 'no-such-profile' is not in your AWS config")
+    assert_one_line_error(result, 253, "AWS profile 'no-such-profile' is not in your AWS config")
 
 
 def test_no_region(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,7 +163,7 @@ def test_no_region(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
 
     result = run(capsys, "failures", "--table", TABLE)
 
-    assert_one_line_error(result, 2, "no AWS region: pass --region")
+    assert_one_line_error(result, 253, "no AWS region: pass --region")
 
 
 @mock_aws
@@ -176,7 +176,7 @@ def test_a_table_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None
         result = run(capsys, *argv, "--table", "no-such-table")
 
         assert_one_line_error(
-            result, 2, "table 'no-such-table' does not exist in us-east-1", "--region"
+            result, 253, "table 'no-such-table' does not exist in us-east-1", "--region"
         )
 
 
@@ -187,11 +187,11 @@ def test_no_table_name_and_no_deployed_stack(capsys: pytest.CaptureFixture[str])
 
     assert_one_line_error(
         result,
-        2,
+        253,
         "stack 'SyncAuditor' not found in us-east-1",
         "pass --table or set SYNC_AUDITOR_TABLE",
     )
-    assert_one_line_error(other, 2, "stack 'Audit-Prod' not found in eu-west-1")
+    assert_one_line_error(other, 253, "stack 'Audit-Prod' not found in eu-west-1")
 
 
 def _deploy_stack(outputs: dict[str, str]) -> None:
@@ -223,7 +223,7 @@ def test_a_stack_without_the_output(capsys: pytest.CaptureFixture[str]) -> None:
 
     result = run(capsys, "failures")
 
-    assert_one_line_error(result, 2, "stack 'SyncAuditor' has no output JobTableName")
+    assert_one_line_error(result, 253, "stack 'SyncAuditor' has no output JobTableName")
 
 
 @pytest.mark.usefixtures("recorded_aws")
@@ -237,7 +237,7 @@ def test_the_environment_variable_names_the_table_before_the_stack(
     flag_wins = run(capsys, "failures", "--table", "flag-table")
 
     assert from_env.code == 0 and len(from_env.json()) == 2
-    assert_one_line_error(flag_wins, 2, "table 'flag-table' does not exist")
+    assert_one_line_error(flag_wins, 253, "table 'flag-table' does not exist")
 
 
 def test_the_clock_is_the_only_source_of_now() -> None:

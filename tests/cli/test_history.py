@@ -101,7 +101,7 @@ def test_filters_by_time_range_and_status(
     assert [r["executionId"] for r in result.json()] == expected
 
 
-def test_nothing_in_range_exits_1_with_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+def test_nothing_in_range_is_a_success_with_a_note(capsys: pytest.CaptureFixture[str]) -> None:
     table = run(capsys, "history", WEB.key, "--table", TABLE, "--status", "ABORTED")
     as_json = run(
         capsys,
@@ -118,10 +118,14 @@ def test_nothing_in_range_exits_1_with_a_note(capsys: pytest.CaptureFixture[str]
     )
     as_csv = run(capsys, "history", WEB.key, "--table", TABLE, "--since", "30m", "-o", "csv")
 
-    assert (table.code, table.out) == (1, "")
+    # An empty result is a success: the table is its header alone
+    assert (table.code, table.out) == (
+        0,
+        "START TIME  END TIME  STATUS  EXECUTION ID  DURATION  SCANNED  ADDED  FAILED  ERROR\n",
+    )
     assert (
         table.err == f"sync-auditor: no jobs of {WEB.key} in status ABORTED started at any time\n"
     )
-    assert (as_json.code, as_json.json()) == (1, [])
+    assert (as_json.code, as_json.json()) == (0, [])
     assert "between 2026-11-02T00:00:00Z and 2026-11-20T23:59:59Z" in as_json.err
-    assert (as_csv.code, as_csv.out.splitlines()) == (1, [",".join(CSV_COLUMNS)])
+    assert (as_csv.code, as_csv.out.splitlines()) == (0, [",".join(CSV_COLUMNS)])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sync_auditor_cli.commands.show import describe
+from sync_auditor_cli.terminal import Terminal
 from tests.cli.support import FAILED_RUN, INDEX, TABLE, WEB, run
 
 pytestmark = pytest.mark.usefixtures("recorded")
@@ -87,16 +88,18 @@ def test_csv_is_one_row(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
-def test_a_job_that_is_not_recorded_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_job_that_is_not_recorded_is_a_success_with_nothing_to_show(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     result = run(capsys, "show", WEB.key, "w-404", "--table", TABLE)
     as_json = run(capsys, "show", WEB.key, "w-404", "--table", TABLE, "-o", "json")
 
-    assert (result.code, result.out) == (1, "")
+    assert (result.code, result.out) == (0, "")
     assert result.err == (
         f"sync-auditor: no job 'w-404' of {WEB.key}: "
         f"`sync-auditor history {WEB.key}` lists its jobs\n"
     )
-    assert (as_json.code, as_json.out) == (1, "null\n")
+    assert (as_json.code, as_json.out) == (0, "null\n")
 
 
 def test_a_self_healing_decision_and_the_retry_it_started_are_shown() -> None:
@@ -114,8 +117,8 @@ def test_a_self_healing_decision_and_the_retry_it_started_are_shown() -> None:
     }
     retry = {"executionId": "exec-2", "status": "SYNCING", "retryOf": "exec-1"}
 
-    assert describe(failed).splitlines()[2] == (
+    assert describe(failed, Terminal()).splitlines()[2] == (
         "selfHealing  outcome=STARTED retryExecutionId=exec-2 attempt=1 maxRetriesPerDay=3 "
         "claimedAt=2026-11-22T02:21:00Z decidedAt=2026-11-22T02:21:00Z"
     )
-    assert describe(retry).splitlines()[2] == "retryOf      exec-1"
+    assert describe(retry, Terminal()).splitlines()[2] == "retryOf      exec-1"
