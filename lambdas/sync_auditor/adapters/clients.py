@@ -24,6 +24,10 @@ _lock = threading.Lock()
 # HTTP requests sent per service, retries included: the ApiCalls metric and the benchmark.
 _requests_sent: Counter[str] = Counter()
 _pacers: dict[str, RequestPacer] = {}
+# Every client comes from this one session, made at the first client: botocore caches the
+# service models, endpoint rules and credentials per session, so the second and later clients
+# cost a fraction of the first (a session of its own each took ~60 ms a client at cold start).
+_session: boto3.session.Session | None = None
 
 
 class RequestPacer:
@@ -98,13 +102,21 @@ def client(service_name: str) -> Any:
         read_timeout=20,
         max_pool_connections=32,
     )
-    # Creating clients is not thread-safe in boto3's default session.
+    # Creating clients from one session is not thread-safe: one at a time.
     with _lock:
-        made = boto3.session.Session().client(service_name, config=config)
+        made = _shared_session().client(service_name, config=config)
     # Every client waits for its pacer, if `pace` gave it one (the audited services' have).
     made.meta.events.register("before-send", partial(_wait_for_pacer, service_name))
     made.meta.events.register("before-send", partial(_count_request, service_name))
     return made
+
+
+def _shared_session() -> boto3.session.Session:
+    """The process's session, made on first use; the caller holds `_lock`."""
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
 
 
 def _wait_for_pacer(service_name: str, **_: Any) -> None:
@@ -125,6 +137,10 @@ def requests_sent(service_name: str) -> int:
 
 
 def reset() -> None:
-    """Forget cached clients and pacing (tests that change endpoints or settings between cases)."""
+    """Forget cached clients, their session and pacing (tests that change endpoints,
+    credentials or settings between cases: the session holds resolved credentials)."""
+    global _session
     client.cache_clear()
+    with _lock:
+        _session = None
     pace(None)

@@ -1,0 +1,286 @@
+"""The poller's cold start next to a bare boto3 client, measured in the same run, and the memory
+and CPU of a tick over a loopback fleet.
+
+    python -m bench.coldstart                          # 7 samples a variant, 1,000 sources
+    python -m bench.coldstart --samples 3 --sources 100
+
+Each sample is a fresh interpreter (`python -c`, so nothing but `json` and `time` is imported
+before the clock starts); variants are interleaved round by round so load on the machine
+drifts over all of them alike, and each figure is the median. Children get fake credentials,
+a region and no config files: clients are created, no request is sent.
+
+The variants that explain the poller's figure: tracing on (Powertools' Tracer imports the X-Ray
+SDK, which makes botocore clients of its own, and patches botocore) against tracing off as the
+stack deploys it (POWERTOOLS_TRACE_DISABLED=true); and the package without bytecode (a copy
+with no __pycache__, as Lambda's read-only /var/task gets it) against the same copy compiled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "lambdas") not in sys.path:  # the same import path as Lambda and the tests
+    sys.path.insert(0, str(ROOT / "lambdas"))
+
+from devkit.loopback import FAKE_CREDENTIALS, REGION, loopback  # noqa: E402
+
+PACKAGE = "sync_auditor"
+# Issue 12's goal: the poller's import + clients at most this many times a bare boto3 client's.
+GOAL_RATIO = 1.4
+
+# The child's clock: everything between t0 and t2 is what the variant costs. VmHWM is the peak
+# resident memory of this address space (ru_maxrss would carry the parent's across exec).
+_TIMED = """import json, time
+t0 = time.perf_counter()
+{imports}
+t1 = time.perf_counter()
+{clients}
+t2 = time.perf_counter()
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({{"import_s": t1 - t0, "clients_s": t2 - t1, "maxrss_kb": hwm}}))
+"""
+
+# One tick of the real handler in a fresh interpreter: peak memory, wall and CPU time.
+_TICK = """import json, time
+from sync_auditor.handlers import poller
+from devkit.lambda_context import LocalContext
+wall, cpu = time.perf_counter(), time.process_time()
+summary = poller.handler({}, LocalContext(function_name="poller"))
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+counts = summary["services"].values()
+print(json.dumps({
+    "wall_s": wall, "cpu_s": cpu, "maxrss_kb": hwm,
+    "polled": sum(c["DataSourcesPolled"] for c in counts),
+    "errors": sum(c["PollErrors"] for c in counts),
+    "calls": sum(c["ApiCalls"] for c in counts),
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    imports: str
+    clients: str
+    env: dict[str, str] = field(default_factory=dict)
+    compiled: bool = True  # which copy of the package is on the path
+
+
+def variants(client_names: Iterable[str]) -> list[Variant]:
+    """Bare boto3, the poller as deployed, and the poller with one factor changed."""
+    poller_clients = (
+        "from sync_auditor.adapters.clients import client\n"
+        f"for name in {list(client_names)!r}:\n    client(name)"
+    )
+    poller = Variant(
+        "poller",
+        "import sync_auditor.handlers.poller",
+        poller_clients,
+        {"POWERTOOLS_TRACE_DISABLED": "true"},
+    )
+    return [
+        Variant("bare", "import boto3", f"boto3.client('dynamodb', region_name={REGION!r})"),
+        poller,
+        # Powertools traces only inside Lambda (LAMBDA_TASK_ROOT set) and when not disabled.
+        Variant(
+            "poller, tracing on",
+            poller.imports,
+            poller.clients,
+            {"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "{copy}"},
+        ),
+        Variant(
+            "poller, no bytecode",
+            poller.imports,
+            poller.clients,
+            {**poller.env, "PYTHONDONTWRITEBYTECODE": "1"},
+            compiled=False,
+        ),
+    ]
+
+
+def poll_client_names() -> list[str]:
+    """The clients a poll makes: the tables' and each registered service's."""
+    from sync_auditor.services import REGISTRY
+
+    return ["dynamodb", *(spec.client_name for spec in REGISTRY.values())]
+
+
+def child_env(pythonpath: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment without its AWS settings, plus the loopback's fake ones and no
+    config files: nothing reaches AWS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env.update(FAKE_CREDENTIALS)
+    env.update(
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        AWS_EC2_METADATA_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="ERROR",
+        PYTHONPATH=pythonpath,
+    )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(extra or {})
+    return env
+
+
+def run_child(code: str, env: dict[str, str], timeout: float = 600) -> dict[str, Any]:
+    # Our own interpreter and code, fixed arguments: nothing untrusted reaches the command.
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"child failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@contextmanager
+def package_copies() -> Iterator[dict[bool, Path]]:
+    """Two copies of the runtime package as the asset ships it (no bytecode): one left so,
+    one compiled here. Same files, so only the bytecode differs between them."""
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
+        copies = {False: Path(tmp, "plain"), True: Path(tmp, "compiled")}
+        for path in copies.values():
+            shutil.copytree(
+                ROOT / "lambdas" / PACKAGE,
+                path / PACKAGE,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            )
+        compileall.compile_dir(copies[True], quiet=1)
+        yield copies
+
+
+def measure(samples: int) -> dict[str, dict[str, float]]:
+    """Median import and clients time (and peak memory) of each variant over `samples`
+    fresh interpreters, after one discarded warm-up round (the OS's file cache)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    with package_copies() as copies:
+        chosen = variants(poll_client_names())
+        for round_number in range(samples + 1):
+            for variant in chosen:
+                copy = str(copies[variant.compiled])
+                env = {k: v.replace("{copy}", copy) for k, v in variant.env.items()}
+                code = _TIMED.format(imports=variant.imports, clients=variant.clients)
+                sample = run_child(code, child_env(copy, env))
+                if round_number:
+                    found.setdefault(variant.name, []).append(sample)
+        # The no-bytecode copy must still be without bytecode, or it measured the compiled.
+        if any(copies[False].rglob("*.pyc")):
+            raise RuntimeError("the copy without bytecode was compiled during the run")
+    return {
+        name: {
+            "import_s": statistics.median(s["import_s"] for s in runs),
+            "clients_s": statistics.median(s["clients_s"] for s in runs),
+            "total_s": statistics.median(s["import_s"] + s["clients_s"] for s in runs),
+            "maxrss_mb": statistics.median(s["maxrss_kb"] for s in runs) / 1024,
+            "samples": len(runs),
+        }
+        for name, runs in found.items()
+    }
+
+
+def tick(sources: int, requests_per_second: int) -> dict[str, Any]:
+    """One quiet tick of the real handler over `sources` data sources (half Kendra, half
+    Q Business) on the loopback, in a fresh interpreter: peak memory, wall and CPU time."""
+    import logging
+
+    from bench.fleet import Fleet
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with loopback() as lb:
+        fleet = Fleet.make(1, sources, history=10)
+        now = datetime.now(UTC).replace(microsecond=0)
+        newest = now - timedelta(minutes=30)
+        fleet.load(lb.simulator, newest)
+        # As the backfill would have left the table: the tick is quiet (nothing to write).
+        fleet.seed_table(newest, now)
+        lb.configure(fleet.targets, MAX_REQUESTS_PER_SECOND=requests_per_second)
+        # The loopback's environment (fake credentials, its endpoints, the tables, TARGETS).
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "lambdas"), str(ROOT)]),
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+        }
+        result = run_child(_TICK, env)
+    if result["polled"] != sources or result["errors"]:
+        raise RuntimeError(f"the tick did not poll every data source cleanly: {result}")
+    return {**result, "sources": sources, "requests_per_second": requests_per_second}
+
+
+def report(cold: dict[str, dict[str, float]], ticks: list[dict[str, Any]]) -> Iterator[str]:
+    """Markdown tables: the variants against bare boto3, then the ticks."""
+    bare = cold["bare"]["total_s"]
+    yield f"### The poller's cold start (median of {cold['bare']['samples']} fresh interpreters)"
+    yield ""
+    yield "| variant | import | clients | total | / bare | peak memory |"
+    yield "|---|---:|---:|---:|---:|---:|"
+    for name, figures in cold.items():
+        yield (
+            f"| {name} | {figures['import_s'] * 1000:.0f} ms | {figures['clients_s'] * 1000:.0f} ms"
+            f" | {figures['total_s'] * 1000:.0f} ms | {figures['total_s'] / bare:.2f}x"
+            f" | {figures['maxrss_mb']:.0f} MB |"
+        )
+    ratio = cold["poller"]["total_s"] / bare
+    verdict = "meets" if ratio <= GOAL_RATIO else "misses"
+    yield ""
+    yield f"The poller as deployed is {ratio:.2f}x bare boto3: it {verdict} the {GOAL_RATIO}x goal."
+    if ticks:
+        yield ""
+        yield "### A quiet tick of the real handler on the loopback"
+        yield ""
+        yield "| data sources | requests/s | API calls | wall | CPU | CPU / wall | peak memory |"
+        yield "|---:|---:|---:|---:|---:|---:|---:|"
+        for t in ticks:
+            yield (
+                f"| {t['sources']:,} | {t['requests_per_second']} | {t['calls']:,}"
+                f" | {t['wall_s']:.1f} s | {t['cpu_s']:.1f} s | {t['cpu_s'] / t['wall_s']:.0%}"
+                f" | {t['maxrss_kb'] / 1024:.0f} MB |"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=7, help="interpreters a variant (7)")
+    parser.add_argument(
+        "--sources", type=int, default=1000, help="data sources of the memory tick (1,000; 0: none)"
+    )
+    parser.add_argument(
+        "--paced-sources",
+        type=int,
+        default=100,
+        help="data sources of the tick at the default 10 requests/s (100; 0: none)",
+    )
+    args = parser.parse_args(argv)
+    cold = measure(args.samples)
+    ticks = []
+    if args.sources:
+        # Paced far above what the loopback serves: the tick's own CPU and memory, unhurried.
+        ticks.append(tick(args.sources, requests_per_second=10_000))
+    if args.paced_sources:
+        ticks.append(tick(args.paced_sources, requests_per_second=10))
+    print("\n".join(report(cold, ticks)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
