@@ -123,11 +123,13 @@ class RecordingCursorStore(CursorStore):
         self.saved: list[str] = []
         self._lock = threading.Lock()
 
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]:
+    def load(
+        self, data_source_keys: Iterable[str], *, strong: Iterable[str] = ()
+    ) -> dict[str, SourceState]:
         # The poller loads every cursor once, before polling: the count of data sources.
         keys = list(data_source_keys)
         self.progress.set_total(len(keys))
-        return super().load(keys)
+        return super().load(keys, strong=strong)
 
     def begin(self, data_source_key: str, audited_since: str) -> SourceState:
         if self.dry_run:

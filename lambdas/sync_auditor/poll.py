@@ -1,8 +1,10 @@
 """One poll: for each data source, read the jobs since its cursor and commit only what changed.
 
-Data sources are polled in parallel (bounded), each in isolation: one data source's error is
-recorded in its outcome and never stops the others. The poll stops starting work before the
-deadline; what it could not reach is reported as deferred and goes first on the next tick.
+Data sources are polled in parallel (bounded), each service's in step with the others'
+(poll_order.py), each in isolation: one data source's error is recorded in its outcome and
+never stops the others. A data source whose jobs are as the last complete read left them
+costs its list call and nothing in the job table (fingerprint.py). The poll stops starting
+work before the deadline; what it could not reach is reported as deferred and goes first on the next tick.
 Before anything else, the first attempt of every data source (and discovery scope) is recorded,
 whatever comes of it: that moment is where its history ends (watch.py).
 """
@@ -18,8 +20,10 @@ from typing import Any, Protocol
 
 from sync_auditor.api_reasons import with_api_reasons
 from sync_auditor.cursor import Cursor, next_cursor, window_start
+from sync_auditor.fingerprint import window_fingerprint
 from sync_auditor.model import DataSourceRef, SyncJob, iso_utc
 from sync_auditor.policies import SourcePolicy, silent_since
+from sync_auditor.poll_order import interleaved
 from sync_auditor.poll_report import PollReport, SourceResult
 from sync_auditor.records import (
     new_record,
@@ -82,7 +86,9 @@ class Healing(Protocol):
 
 
 class CursorStore(Protocol):
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]: ...
+    def load(
+        self, data_source_keys: Iterable[str], *, strong: Iterable[str] = ()
+    ) -> dict[str, SourceState]: ...
     def begin(self, data_source_key: str, audited_since: str) -> SourceState: ...
     def scope_starts(self, scopes: Iterable[str], now: str) -> dict[str, str]: ...
     def save(self, data_source_key: str, state: SourceState, now: str) -> None: ...
@@ -133,8 +139,9 @@ class Poller:
 
     def run(self, sources: Iterable[DataSourceRef], scopes: Iterable[str] = ()) -> PollReport:
         """Poll `sources`; `scopes` are the discovery scopes attempted this tick (Discovery)."""
-        unique = list(dict.fromkeys(sources))
-        states = self.cursors.load(source.key for source in unique)
+        unique = interleaved(list(dict.fromkeys(sources)))
+        healing = [s.key for s in unique if self.policy_of(s).self_healing is not None]
+        states = self.cursors.load((source.key for source in unique), strong=healing)
         wanted = set(scopes) | {s.scope for s in unique if s.scope and s.key not in states}
         starts = self.cursors.scope_starts(sorted(wanted), iso_utc(self.clock()))
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
@@ -185,7 +192,13 @@ class Poller:
         jobs = _dedupe(seen)
         backfill = cursor is None
         policy = self.policy_of(source)
-        written, records = self._commit(jobs, now=now, state=state, policy=policy)
+        fingerprint = window_fingerprint(jobs, since)
+        if fingerprint is not None and fingerprint == state.fingerprint and not policy.self_healing:
+            # The last complete read committed exactly these jobs: no record to read or write.
+            # (Self-healing decides on the records themselves, so it always reads them.)
+            written, records = 0, list[dict[str, Any]]()
+        else:
+            written, records = self._commit(jobs, now=now, state=state, policy=policy)
         if not complete:
             # What was read is committed, but the cursor stays: without a documented order
             # the unread pages may hold anything, so the next tick reads the window again.
@@ -193,8 +206,12 @@ class Poller:
         # Only after a complete read: whether a newer sync superseded a failure needs them all.
         waiting = self.healer.heal(source, policy, records, now) if self.healer else []
         new_cursor = next_cursor(cursor, jobs, now, held=waiting)
-        if new_cursor != cursor:
-            self.cursors.save(source.key, replace(state, cursor=new_cursor), iso_utc(now))
+        next_since = window_start(new_cursor, state.audited_since, now, self.lookback_days)
+        new_state = replace(
+            state, cursor=new_cursor, fingerprint=window_fingerprint(jobs, next_since)
+        )
+        if new_state != state:
+            self.cursors.save(source.key, new_state, iso_utc(now))
         if not backfill:
             self._check_silence(source, new_cursor, now)
         return SourceResult(source, "polled", len(jobs), written, backfill)

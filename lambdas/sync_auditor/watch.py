@@ -25,6 +25,9 @@ class SourceState:
     audited_since: str | None = None
     # Set by the first complete read, and moved by every complete read after it.
     cursor: Cursor | None = None
+    # The last complete read's jobs, when all had ended (fingerprint.py): a read that returns
+    # them unchanged needs no record read back.
+    fingerprint: str | None = None
 
     @property
     def read_complete(self) -> bool:

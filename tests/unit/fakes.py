@@ -100,10 +100,12 @@ class FakeJobStore:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], dict[str, Any]] = {}
         self.writes: list[dict[str, Any]] = []
+        self.reads = 0  # get_many calls: what a quiet data source must not cost
         self._lock = threading.Lock()
 
     def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         with self._lock:
+            self.reads += 1
             return {k: copy.deepcopy(self.records[k]) for k in keys if k in self.records}
 
     def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
@@ -129,11 +131,14 @@ class FakeCursorStore:
         self.cursors: dict[str, Cursor] = {}
         self.audited: dict[str, str] = {}
         self.scopes: dict[str, str] = {}
+        self.fingerprints: dict[str, str | None] = {}
         self.saves = 0
 
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]:
+    def load(
+        self, data_source_keys: Iterable[str], *, strong: Iterable[str] = ()
+    ) -> dict[str, SourceState]:
         return {
-            k: SourceState(self.audited.get(k), self.cursors.get(k))
+            k: SourceState(self.audited.get(k), self.cursors.get(k), self.fingerprints.get(k))
             for k in data_source_keys
             if k in self.cursors or k in self.audited
         }
@@ -149,6 +154,7 @@ class FakeCursorStore:
         assert state.cursor is not None
         self.saves += 1
         self.cursors[data_source_key] = state.cursor
+        self.fingerprints[data_source_key] = state.fingerprint
 
 
 class FakeOutbox:

@@ -1,6 +1,6 @@
 """The only code that reads and writes poll state in the state table: per data source its item
 `cursor#<dataSourceKey>` (`auditedSince`: when the auditor first attempted it; `since`: the
-cursor, from its first complete read on), per discovery scope `scope#<scope>` (`auditedSince`),
+cursor, from its first complete read on; `fingerprint`: that read's jobs), per discovery scope `scope#<scope>` (`auditedSince`),
 and the list of data sources deferred by the last poll (`deferred`)."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _SCOPE_PREFIX = "scope#"
 # Data sources a poll could not reach before its deadline; the next poll starts with them.
 _DEFERRED_ID = "deferred"
 _AUDITED_SINCE = "auditedSince"
+_FINGERPRINT = "fingerprint"
 
 
 def _state(item: dict[str, Any]) -> SourceState:
@@ -28,17 +29,36 @@ def _state(item: dict[str, Any]) -> SourceState:
     return SourceState(
         audited_since=item.get(_AUDITED_SINCE, {}).get("S"),
         cursor=Cursor(since=since) if since else None,
+        fingerprint=item.get(_FINGERPRINT, {}).get("S"),
     )
 
 
 class CursorStore(Table):
-    def load(self, data_source_keys: Iterable[str]) -> dict[str, SourceState]:
-        """The state of each data source the auditor has attempted before (others are absent)."""
-        keys = [{schema.STATE_KEY: {"S": _PREFIX + k}} for k in sorted(set(data_source_keys))]
-        return {
-            item[schema.STATE_KEY]["S"].removeprefix(_PREFIX): _state(item)
-            for item in batch_get(self._dynamodb, self.table_name, keys, self.capacity)
-        }
+    def load(
+        self, data_source_keys: Iterable[str], *, strong: Iterable[str] = ()
+    ) -> dict[str, SourceState]:
+        """The state of each data source the auditor has attempted before (others are absent).
+
+        Read eventually consistent, at half the cost, because a state older than the newest
+        write only makes a poll do more: an older cursor widens its window, an older
+        fingerprint does not match and the records are compared as before (conditional writes
+        settle any overlap). Two states are read again strongly, being the ones where an old
+        value would make a poll do less: a data source not yet read completely (whether a job
+        is history depends on it) and the `strong` ones (self-healing moves a cursor back to
+        keep a failure awaiting its retry in view, and an older cursor would let it go).
+        """
+        wanted = sorted(set(data_source_keys))
+        states = self._read(wanted, consistent=False)
+        again = set(strong) | {k for k in wanted if k not in states or not states[k].read_complete}
+        states.update(self._read([k for k in wanted if k in again], consistent=True))
+        return states
+
+    def _read(self, data_source_keys: list[str], *, consistent: bool) -> dict[str, SourceState]:
+        keys = [{schema.STATE_KEY: {"S": _PREFIX + k}} for k in data_source_keys]
+        items = batch_get(
+            self._dynamodb, self.table_name, keys, self.capacity, consistent=consistent
+        )
+        return {item[schema.STATE_KEY]["S"].removeprefix(_PREFIX): _state(item) for item in items}
 
     def begin(self, data_source_key: str, audited_since: str) -> SourceState:
         """Record the first attempt of a data source; if an overlapping poll recorded it first,
@@ -107,6 +127,8 @@ class CursorStore(Table):
         }
         if state.audited_since:
             item[_AUDITED_SINCE] = {"S": state.audited_since}
+        if state.fingerprint:
+            item[_FINGERPRINT] = {"S": state.fingerprint}
         response = self._dynamodb.put_item(
             TableName=self.table_name, Item=item, ReturnConsumedCapacity="TOTAL"
         )
