@@ -84,11 +84,14 @@ class CursorStore(Table):
         return starts
 
     def scope_starts_recorded(self, scopes: Iterable[str]) -> dict[str, str]:
-        """The recorded first attempts of these scopes (absent: never attempted)."""
+        """The recorded first attempts of these scopes (absent: never attempted, or so recently
+        that an eventually consistent read missed it: `scope_starts` then learns it from its
+        conditional put, and a recorded moment never changes, so no read can be stale)."""
         keys = [{schema.STATE_KEY: {"S": _SCOPE_PREFIX + scope}} for scope in sorted(set(scopes))]
+        items = batch_get(self._dynamodb, self.table_name, keys, self.capacity, consistent=False)
         return {
             item[schema.STATE_KEY]["S"].removeprefix(_SCOPE_PREFIX): item[_AUDITED_SINCE]["S"]
-            for item in batch_get(self._dynamodb, self.table_name, keys, self.capacity)
+            for item in items
         }
 
     def _put_if_absent(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -135,10 +138,12 @@ class CursorStore(Table):
         self.capacity.write(response.get("ConsumedCapacity"))
 
     def load_deferred(self) -> list[str]:
+        """What the last poll deferred. Eventually consistent: the list only orders a poll
+        (every data source is polled either way), so an older one costs nothing but order."""
         response = self._dynamodb.get_item(
             TableName=self.table_name,
             Key={schema.STATE_KEY: {"S": _DEFERRED_ID}},
-            ConsistentRead=True,
+            ConsistentRead=False,
             ReturnConsumedCapacity="TOTAL",
         )
         self.capacity.read(response.get("ConsumedCapacity"))
