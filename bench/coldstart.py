@@ -3,6 +3,8 @@ and CPU of a tick over a loopback fleet.
 
     python -m bench.coldstart                          # 7 samples a variant, 1,000 sources
     python -m bench.coldstart --samples 3 --sources 100
+    git archive <commit> lambdas/sync_auditor | tar -x -C /tmp/old
+    python -m bench.coldstart --sources 0 --paced-sources 0 --package /tmp/old/lambdas/sync_auditor
 
 Each sample is a fresh interpreter (`python -c`, so nothing but `json` and `time` is imported
 before the clock starts); variants are interleaved round by round so load on the machine
@@ -26,9 +28,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,33 +84,35 @@ class Variant:
     compiled: bool = True  # which copy of the package is on the path
 
 
-def variants(client_names: Iterable[str]) -> list[Variant]:
+def variants(client_names: list[str]) -> list[Variant]:
     """Bare boto3, the poller as deployed, and the poller with one factor changed."""
-    poller_clients = (
-        "from sync_auditor.adapters.clients import client\n"
-        f"for name in {list(client_names)!r}:\n    client(name)"
-    )
+
+    def making(names: list[str]) -> str:
+        return (
+            f"from sync_auditor.adapters.clients import client\nfor name in {names!r}: client(name)"
+        )
+
+    # As in Lambda (LAMBDA_TASK_ROOT, which the X-Ray SDK and Powertools read too), with the
+    # stack's default: tracing off.
+    deployed = {"LAMBDA_TASK_ROOT": "{copy}", "POWERTOOLS_TRACE_DISABLED": "true"}
     poller = Variant(
-        "poller",
-        "import sync_auditor.handlers.poller",
-        poller_clients,
-        {"POWERTOOLS_TRACE_DISABLED": "true"},
+        "poller", "import sync_auditor.handlers.poller", making(client_names), deployed
     )
     return [
         Variant("bare", "import boto3", f"boto3.client('dynamodb', region_name={REGION!r})"),
         poller,
-        # Powertools traces only inside Lambda (LAMBDA_TASK_ROOT set) and when not disabled.
-        Variant(
-            "poller, tracing on",
-            poller.imports,
-            poller.clients,
-            {"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": "{copy}"},
+        # Like for like with bare: the rest of the poller's figure is the services' models.
+        replace(poller, name="poller, DynamoDB client only", clients=making(client_names[:1])),
+        replace(
+            poller,
+            name="poller, tracing on",
+            env={**deployed, "POWERTOOLS_TRACE_DISABLED": "false"},
         ),
-        Variant(
-            "poller, no bytecode",
-            poller.imports,
-            poller.clients,
-            {**poller.env, "PYTHONDONTWRITEBYTECODE": "1"},
+        # What Lambda runs: the asset has no bytecode and /var/task is read-only.
+        replace(
+            poller,
+            name="poller, no bytecode",
+            env={**deployed, "PYTHONDONTWRITEBYTECODE": "1"},
             compiled=False,
         ),
     ]
@@ -155,14 +159,14 @@ def run_child(code: str, env: dict[str, str], timeout: float = 600) -> dict[str,
 
 
 @contextmanager
-def package_copies() -> Iterator[dict[bool, Path]]:
+def package_copies(package: Path) -> Iterator[dict[bool, Path]]:
     """Two copies of the runtime package as the asset ships it (no bytecode): one left so,
     one compiled here. Same files, so only the bytecode differs between them."""
     with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
         copies = {False: Path(tmp, "plain"), True: Path(tmp, "compiled")}
         for path in copies.values():
             shutil.copytree(
-                ROOT / "lambdas" / PACKAGE,
+                package,
                 path / PACKAGE,
                 ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
             )
@@ -170,11 +174,13 @@ def package_copies() -> Iterator[dict[bool, Path]]:
         yield copies
 
 
-def measure(samples: int) -> dict[str, dict[str, float]]:
+def measure(
+    samples: int, package: Path = ROOT / "lambdas" / PACKAGE
+) -> dict[str, dict[str, float]]:
     """Median import and clients time (and peak memory) of each variant over `samples`
     fresh interpreters, after one discarded warm-up round (the OS's file cache)."""
     found: dict[str, list[dict[str, Any]]] = {}
-    with package_copies() as copies:
+    with package_copies(package) as copies:
         chosen = variants(poll_client_names())
         for round_number in range(samples + 1):
             for variant in chosen:
@@ -270,8 +276,14 @@ def main(argv: list[str] | None = None) -> int:
         default=100,
         help="data sources of the tick at the default 10 requests/s (100; 0: none)",
     )
+    parser.add_argument(
+        "--package",
+        type=Path,
+        default=ROOT / "lambdas" / PACKAGE,
+        help="the sync_auditor package to measure (another commit's: git archive it first)",
+    )
     args = parser.parse_args(argv)
-    cold = measure(args.samples)
+    cold = measure(args.samples, args.package)
     ticks = []
     if args.sources:
         # Paced far above what the loopback serves: the tick's own CPU and memory, unhurried.
