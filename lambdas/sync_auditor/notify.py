@@ -105,8 +105,8 @@ def _status_effect(
     job = change.job
     metric_sets: tuple[job_metrics.MetricSet, ...] = ()
     if is_terminal(change.status):
-        metric_sets = (
-            job_metrics.for_terminal_change(job, per_data_source=settings.per_data_source_metrics),
+        metric_sets = job_metrics.for_terminal_change(
+            job, per_data_source=settings.per_data_source_metrics
         )
     message = None
     if alert:

@@ -60,9 +60,12 @@ def runtime_metrics(capsys: pytest.CaptureFixture[str]) -> set[MetricKey]:
     poller.emit_metrics(summary)
     job_metrics.emit(
         [
-            job_metrics.for_terminal_change(a_job(service, status), per_data_source=True)
+            metric_set
             for service in ("kendra", "qbusiness")
             for status in sorted(TERMINAL_STATUSES)
+            for metric_set in job_metrics.for_terminal_change(
+                a_job(service, status), per_data_source=True
+            )
         ]
         + [
             job_metrics.notice_count(alert_type, service)

@@ -12,7 +12,6 @@ from sync_auditor.observability import metrics
 from tests.unit.notifier_builders import KENDRA_KEY, emitted_metrics, kendra_job, qbusiness_job
 
 SERVICE_ONLY = (("Service",),)
-PER_DATA_SOURCE = (("Service",), ("Service", "DataSourceKey"))
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +32,7 @@ def test_a_failed_job_emits_its_count_documents_and_duration(capsys) -> None:
     # Given a failed Kendra job as the stream delivers it
     job = stored(kendra_job(status="FAILED"))
     # When its metrics are emitted
-    job_metrics.emit([job_metrics.for_terminal_change(job, per_data_source=False)])
+    job_metrics.emit(job_metrics.for_terminal_change(job, per_data_source=False))
     # Then the EMF carries each metric once, with its unit, under dimension Service only
     found = {m.name: m for m in emitted_metrics(capsys.readouterr().out)}
     assert {name: (m.unit, m.value) for name, m in found.items()} == {
@@ -62,7 +61,7 @@ def test_a_failed_job_emits_its_count_documents_and_duration(capsys) -> None:
 )
 def test_each_terminal_status_has_its_count_metric(status: str, name: str, capsys) -> None:
     job_metrics.emit(
-        [job_metrics.for_terminal_change(kendra_job(status=status), per_data_source=False)]
+        job_metrics.for_terminal_change(kendra_job(status=status), per_data_source=False)
     )
     counts = [m for m in emitted_metrics(capsys.readouterr().out) if m.name.startswith("SyncJobs")]
     assert [(m.name, m.unit, m.value) for m in counts] == [(name, "Count", 1.0)]
@@ -77,34 +76,46 @@ def test_absent_counts_and_duration_emit_nothing(capsys) -> None:
         "status": "ABORTED",
     }
     # When its metrics are emitted
-    job_metrics.emit([job_metrics.for_terminal_change(job, per_data_source=False)])
+    job_metrics.emit(job_metrics.for_terminal_change(job, per_data_source=False))
     # Then only the job count goes out
     assert [m.name for m in emitted_metrics(capsys.readouterr().out)] == ["SyncJobsAborted"]
 
 
-def test_per_data_source_switch_adds_a_dimension_set_with_the_key(capsys) -> None:
+def test_per_data_source_switch_adds_the_failure_count_under_the_key(capsys) -> None:
     # Given per-data-source metrics switched on
-    job = stored(qbusiness_job())
-    # When a Q Business job's metrics are emitted
-    job_metrics.emit([job_metrics.for_terminal_change(job, per_data_source=True)])
-    # Then each metric is under {Service} and {Service, DataSourceKey}, ids only
+    job = stored(qbusiness_job(status="FAILED"))
+    # When a Q Business job's failure is emitted
+    job_metrics.emit(job_metrics.for_terminal_change(job, per_data_source=True))
+    # Then its count is also under {Service, DataSourceKey} (ids only), and nothing else is
     found = emitted_metrics(capsys.readouterr().out)
-    assert found
-    for metric in found:
-        assert metric.dimensions == PER_DATA_SOURCE
-        assert metric.dimension_values == {
-            "Service": "qbusiness",
-            "DataSourceKey": job["dataSourceKey"],
-        }
-        assert "HR wiki" not in metric.dimension_values.values()
+    per_source = [m for m in found if "DataSourceKey" in m.dimension_values]
+    assert [m.name for m in per_source] == ["SyncJobsFailed"]
+    assert per_source[0].dimension_values == {
+        "Service": "qbusiness",
+        "DataSourceKey": job["dataSourceKey"],
+    }
+    assert {m.name for m in found} - {"SyncJobsFailed"}  # the {Service} set is whole
+    assert "HR wiki" not in per_source[0].dimension_values.values()
+
+
+@pytest.mark.parametrize("status", ["SUCCEEDED", "ABORTED"])
+def test_a_data_source_that_does_not_fail_costs_no_per_data_source_metric(
+    capsys, status: str
+) -> None:
+    job = stored(qbusiness_job(status=status))
+
+    job_metrics.emit(job_metrics.for_terminal_change(job, per_data_source=True))
+
+    found = emitted_metrics(capsys.readouterr().out)
+    assert found and all("DataSourceKey" not in m.dimension_values for m in found)
 
 
 def test_two_services_in_one_batch_keep_separate_dimensions(capsys) -> None:
     # Given one Kendra and one Q Business change emitted one after the other
     job_metrics.emit(
         [
-            job_metrics.for_terminal_change(kendra_job(status="FAILED"), per_data_source=False),
-            job_metrics.for_terminal_change(qbusiness_job(status="FAILED"), per_data_source=False),
+            *job_metrics.for_terminal_change(kendra_job(status="FAILED"), per_data_source=False),
+            *job_metrics.for_terminal_change(qbusiness_job(status="FAILED"), per_data_source=False),
         ]
     )
     # Then each service's count is counted once, under its own Service value

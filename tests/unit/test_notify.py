@@ -220,12 +220,12 @@ def test_a_status_the_job_was_in_before_is_not_announced_again() -> None:
 def test_metrics_follow_the_per_data_source_setting() -> None:
     settings = NotifierSettings(topic_arn=TOPIC, state_table="s", per_data_source_metrics=True)
     sns = Recorder()
-    sns.process(modify(kendra_job(status="SYNCING"), kendra_job(status="SUCCEEDED")), settings)
-    (metric_set,) = sns.metric_sets
-    assert metric_set.dimension_sets == (
-        {"Service": "kendra"},
-        {"Service": "kendra", "DataSourceKey": KENDRA_KEY},
-    )
+    sns.process(modify(kendra_job(status="SYNCING"), kendra_job(status="FAILED")), settings)
+    per_source = [s for s in sns.metric_sets if "DataSourceKey" in s.dimension_sets[0]]
+    (by_source,) = per_source
+    assert by_source.dimension_sets == ({"Service": "kendra", "DataSourceKey": KENDRA_KEY},)
+    assert [m.name for m in by_source.metrics] == ["SyncJobsFailed"]
+    assert all(len(s.dimension_sets) == 1 for s in sns.metric_sets)
 
 
 @pytest.mark.parametrize(
