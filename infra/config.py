@@ -48,6 +48,8 @@ MAX_PARALLEL_CALLS_RANGE: Final = (1, 32)
 # Per audited service; set it at or under the account's quota for their List APIs.
 MAX_REQUESTS_PER_SECOND_RANGE: Final = (1, 1000)
 RETRY_MODES: Final = ("standard", "adaptive")
+# How long the poller reuses discovery's listing (sync_auditor/discovery_cache.py): minutes.
+DISCOVERY_REFRESH_MINUTES_RANGE: Final = (5, 1440)
 # A job open longer than this is STUCK; syncs and ingestions of big sources take hours.
 DEFAULT_STUCK_AFTER_MINUTES: Final = 360
 KNOWN_KEYS: Final = (
@@ -69,6 +71,7 @@ KNOWN_KEYS: Final = (
     "alarmEmails",
     "alarmSlack",
     "heartbeatMinutes",
+    "discoveryRefreshMinutes",
     "tracing",
 )
 
@@ -101,6 +104,9 @@ class _Values:
     alarm_slack: SlackChannel | None = None
     # heartbeatMinutes as configured; None derives the window from the schedule.
     heartbeat_minutes: int | None = None
+    # How often the targets are listed again (also at once after a change of targets, a failed
+    # listing, or a listed data source found deleted).
+    discovery_refresh_minutes: int = 60
     # X-Ray active tracing of both functions. Off by default: the Tracer's import is about a
     # fifth of the poller's handler import (cold start); most deployments never open a trace.
     tracing: bool = False
@@ -231,6 +237,14 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
             _path("stuckAfterMinutes"),
             raw["stuckAfterMinutes"],
             *STUCK_AFTER_MINUTES_RANGE,
+        )
+    if "discoveryRefreshMinutes" in raw:
+        values["discovery_refresh_minutes"] = int_in(
+            problems,
+            _path("discoveryRefreshMinutes"),
+            raw["discoveryRefreshMinutes"],
+            *DISCOVERY_REFRESH_MINUTES_RANGE,
+            " (how long the poller reuses its listing of the targets' data sources)",
         )
     if "heartbeatMinutes" in raw:
         values["heartbeat_minutes"] = configured_heartbeat(

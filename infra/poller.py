@@ -73,6 +73,7 @@ class Poller(Construct):
             "RETRY_MODE": config.retry_mode,
             "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
             "STUCK_AFTER_MINUTES": str(config.stuck_after_minutes),
+            "DISCOVERY_REFRESH_MINUTES": str(config.discovery_refresh_minutes),
             **powertools_environment(config.metrics_namespace),
         }
         if config.retention_days is not None:

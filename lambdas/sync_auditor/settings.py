@@ -137,6 +137,10 @@ class PollerSettings:
     max_attempts: int = 5
     # Per-target `stuckAfterMinutes` in the targets overrides this default.
     stuck_after_minutes: int = DEFAULT_STUCK_AFTER_MINUTES
+    # How long discovery's listing is reused (discovery_cache.py); 0 lists on every tick and
+    # keeps no cache: what a caller that sets nothing gets (the CLI's audit, loopback tests),
+    # while the stack always sends the configured discoveryRefreshMinutes (default 60).
+    discovery_refresh_minutes: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PollerSettings:
@@ -159,6 +163,7 @@ class PollerSettings:
             stuck_after_minutes=_int(
                 env, "STUCK_AFTER_MINUTES", DEFAULT_STUCK_AFTER_MINUTES, minimum=1
             ),
+            discovery_refresh_minutes=_int(env, "DISCOVERY_REFRESH_MINUTES", 0, minimum=0),
         )
 
 

@@ -13,11 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sync_auditor import job_metrics
 from sync_auditor.adapters import clients
+from sync_auditor.adapters.discovery_cache import DiscoveryCacheTable
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.adapters.notices import SilenceNotices
 from sync_auditor.adapters.retry_quota import StateTableRetryQuota
 from sync_auditor.adapters.state_table import CursorStore
-from sync_auditor.discovery import Discovery
+from sync_auditor.discovery_cache import cached_discovery
 from sync_auditor.job_metrics import Metric, MetricSet
 from sync_auditor.observability import logger, tracer
 from sync_auditor.policies import policy_for
@@ -55,9 +56,16 @@ def run(
     sent_before = {service: _requests_sent(service) for service in SERVICES}
     # The services this deployment audits: its metrics (the heartbeat among them) are theirs.
     audited = [service for service in SERVICES if service in settings.targets]
-    discovery = Discovery(error_code_of)
-    for service in audited:
-        discovery.expand(service, settings.targets[service], apis[service])
+    # Listed at most every discoveryRefreshMinutes; between refreshes, from the state table.
+    listings = cached_discovery(
+        error_code_of,
+        {service: settings.targets[service] for service in audited},
+        apis,
+        DiscoveryCacheTable(settings.state_table),
+        settings.discovery_refresh_minutes,
+        clock(),
+    )
+    discovery = listings.discovery
     for failure in discovery.errors:
         logger.warning(
             "discovery failed",
@@ -108,6 +116,7 @@ def run(
         clock=clock,
     )
     report = poller.run(sources, discovery.scopes)
+    listings.forget_gone(report.results)  # a listed data source gone: list again next tick
     cursors.save_deferred(report.deferred_keys, deferred_before)
     _log(report)
     api_calls: dict[str, int] = {s: _requests_sent(s) - sent_before[s] for s in audited}
@@ -115,7 +124,9 @@ def run(
         s: sum(1 for e in discovery.errors if e.service == s) for s in audited
     }
     summary = _summary(report, api_calls, discovery_errors, discovery.skipped)
-    meters = [jobs.capacity, cursors.capacity] + ([quota.capacity] if quota else [])
+    meters = [jobs.capacity, cursors.capacity, *listings.capacity] + (
+        [quota.capacity] if quota else []
+    )
     summary["readUnits"] = sum(meter.read_units for meter in meters)
     summary["writeUnits"] = sum(meter.write_units for meter in meters)
     return summary
