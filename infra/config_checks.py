@@ -21,10 +21,12 @@ EMAIL_FORM: Final = "email addresses (name@example.com)"
 class ConfigError(ValueError):
     """The syncAuditor context is invalid; the message lists every problem, one per line."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], source: str = "cdk.json context") -> None:
         self.problems = list(problems)
+        # Where the value came from: cdk.json, a file (-c syncAuditorFile) or -c JSON.
+        self.source = source
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(f"invalid {CONTEXT_KEY} configuration in cdk.json context:\n{lines}")
+        super().__init__(f"invalid {CONTEXT_KEY} configuration in {source}:\n{lines}")
 
 
 @dataclass(frozen=True)

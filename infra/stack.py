@@ -14,6 +14,7 @@ from infra.monitoring import Monitoring
 from infra.nag import acknowledge_findings
 from infra.notifier import Notifier
 from infra.poller import Poller
+from infra.reader_policy import ReaderPolicy
 from infra.tables import AuditTables
 
 
@@ -46,6 +47,7 @@ class SyncAuditorStack(Stack):
             poller=self.poller,
             notifier=self.notifier,
         )
+        self.reader = ReaderPolicy(self, "Reader", tables=self.tables)
         acknowledge_findings(self, config)
 
         CfnOutput(self, "JobTableName", value=self.tables.job_table.table_name)
@@ -63,3 +65,9 @@ class SyncAuditorStack(Stack):
             description="The auditor's health alarms (alarm and OK); subscribe operators here",
         )
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name)
+        CfnOutput(
+            self,
+            "ReaderPolicyArn",
+            value=self.reader.policy.managed_policy_arn,
+            description="Attach to a user, group or role to read the audit history with the CLI",
+        )

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from infra.config import CONTEXT_KEY, ConfigError, SyncAuditorConfig, load_config
+from infra.app_context import config_object
+from infra.config import ConfigError, SyncAuditorConfig, load_config
 from sync_auditor.settings import PollerSettings
 from sync_auditor_cli.aws import Aws
 from sync_auditor_cli.console import Console
@@ -75,13 +76,9 @@ def load_audit_config(path: Path) -> SyncAuditorConfig:
         raise CliError(
             f"{path} is not JSON: {error.msg} at line {error.lineno} column {error.colno}", CONFIG
         ) from None
-    raw = data
-    if isinstance(data, dict) and isinstance(data.get("context"), dict):
-        raw = data["context"].get(CONTEXT_KEY)
-    elif isinstance(data, dict) and CONTEXT_KEY in data:
-        raw = data[CONTEXT_KEY]
     try:
-        return load_config(raw)
+        # The same forms as cdk deploy's -c syncAuditorFile: one file serves both.
+        return load_config(config_object(data))
     except ConfigError as error:
         raise CliError(f"{path}: {error}", CONFIG) from None
 
