@@ -104,8 +104,8 @@ def _from_file(value: Any, base: Path) -> tuple[Any, str]:
     except json.JSONDecodeError as error:
         raise _one_problem(
             source,
-            f"{CONFIG_FILE_KEY}: {path} is not JSON: {error.msg} at line {error.lineno} "
-            f"column {error.colno}",
+            f"{CONFIG_FILE_KEY}: {path} is not JSON: {error.msg} (line {error.lineno}, "
+            f"column {error.colno})",
         ) from None
     return config_object(data), source
 
@@ -117,8 +117,8 @@ def _from_json_text(text: str) -> tuple[Any, str]:
     except json.JSONDecodeError as error:
         raise _one_problem(
             source,
-            f"{CONTEXT_KEY}: {show(text)} is not JSON: {error.msg} at column {error.colno} "
-            '(quote the whole object for the shell: -c \'syncAuditor={"kendra": "all"}\')',
+            f"{CONTEXT_KEY}: {show(text)} is not JSON: {error.msg} (column {error.colno}); "
+            'quote the whole object for the shell: -c \'syncAuditor={"kendra": "all"}\'',
         ) from None
 
 

@@ -132,7 +132,7 @@ def test_a_config_file_that_is_not_json_says_where(
         resolve(cdk_json.get, tmp_path)
 
     assert "dev.json is not JSON" in str(raised.value)
-    assert "line 3 column 1" in str(raised.value)
+    assert "(line 3, column 1)" in str(raised.value)
 
 
 def test_an_invalid_value_in_a_config_file_names_the_file_and_the_field(
@@ -184,7 +184,7 @@ def test_json_given_with_c_that_does_not_parse_says_where_and_how_to_quote(
     message = str(raised.value)
     assert "invalid syncAuditor configuration in -c syncAuditor" in message
     assert '"{kendra: all}" is not JSON' in message
-    assert "at column 2" in message
+    assert "(column 2)" in message
 
 
 def test_an_invalid_value_in_c_json_names_the_option_and_the_field(
