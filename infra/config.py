@@ -73,10 +73,10 @@ KNOWN_KEYS: Final = (
     "heartbeatMinutes",
     "discoveryRefreshMinutes",
     "tracing",
+    "fanOut",
 )
 
 
-    "fanOut",
 @dataclass(frozen=True)
 class _Values:
     """The validated values; defaults are the documented ones."""
@@ -110,15 +110,15 @@ class _Values:
     # X-Ray active tracing of both functions. Off by default: the Tracer's import is about a
     # fifth of the poller's handler import (cold start); most deployments never open a trace.
     tracing: bool = False
+    # Fan-out of a tick beyond one invocation over an SQS FIFO queue (infra/fanout.py); None:
+    # every tick is polled by the scheduled invocation alone, as before.
+    fan_out: FanOutConfig | None = None
 
 
 class SyncAuditorConfig(_Values):
     """The validated configuration.
 
     A service's targets may also be given and read under the service's key, as when each
-    # Fan-out of a tick beyond one invocation over an SQS FIFO queue (infra/fanout.py); None:
-    # every tick is polled by the scheduled invocation alone, as before.
-    fan_out: FanOutConfig | None = None
     service was a field of its own (SyncAuditorConfig(<key>="all"), config.<key>); a service
     that audits nothing reads ().
     """
@@ -255,6 +255,8 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
         )
     if "tracing" in raw:
         values["tracing"] = flag(problems, _path("tracing"), raw["tracing"])
+    if "fanOut" in raw:
+        values["fan_out"] = parse_fan_out(problems, _path("fanOut"), raw["fanOut"])
     return values
 
 
@@ -269,8 +271,6 @@ def load_config(raw: Any) -> SyncAuditorConfig:
     """Validate the `syncAuditor` context value; raises ConfigError naming every bad field."""
     problems = Problems()
     if not isinstance(raw, dict):
-    if "fanOut" in raw:
-        values["fan_out"] = parse_fan_out(problems, _path("fanOut"), raw["fanOut"])
         problems.add(CONTEXT_KEY, raw, "an object (set the syncAuditor key in cdk.json context)")
         raise ConfigError(problems.items)
     check_keys(problems, CONTEXT_KEY, raw, KNOWN_KEYS)

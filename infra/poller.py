@@ -113,7 +113,6 @@ class Poller(Construct):
                 iam.PolicyStatement(actions=[grant.action], resources=list(grant.resources))
             )
 
-        poll = scheduled_invoke(
         # Beyond what one invocation covers, a tick goes out as batches (infra/fanout.py).
         self.fan_out = None
         if config.fan_out is not None:
@@ -127,6 +126,7 @@ class Poller(Construct):
                 config=config.fan_out,
             )
 
+        poll = scheduled_invoke(
             self,
             self.function,
             expression=scheduler.ScheduleExpression.expression(config.schedule),

@@ -5,27 +5,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sync_auditor import job_metrics
+from sync_auditor import fanout_dispatch, job_metrics
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.discovery_cache import DiscoveryCacheTable
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.adapters.notices import SilenceNotices
-from sync_auditor.adapters.retry_quota import StateTableRetryQuota
 from sync_auditor.adapters.state_table import CursorStore
+from sync_auditor.deferral import capped
 from sync_auditor.discovery_cache import cached_discovery
+from sync_auditor.fanout_plan import Planner
 from sync_auditor.job_metrics import Metric, MetricSet
 from sync_auditor.observability import logger, tracer
-from sync_auditor.policies import policy_for
-from sync_auditor.poll import Poller
 from sync_auditor.poll_errors import error_code_of
 from sync_auditor.poll_report import PollReport
-from sync_auditor.self_healing import Healer
+from sync_auditor.poller_compose import compose_poller
 from sync_auditor.services import REGISTRY, SERVICES, spec_of
 from sync_auditor.settings import PollerSettings
 
@@ -43,6 +42,7 @@ def run(
     cursors: CursorStore | None = None,
     notices: SilenceNotices | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    fan_out: Planner | None = None,
 ) -> dict[str, Any]:
     """One poll of every configured data source; returns a summary (also the Lambda result).
 
@@ -76,57 +76,38 @@ def run(
             },
         )
 
-    healer = None
-    quota = None
-    if notices is None and jobs is None and cursors is None:
-        # Only with the real stores: a caller that injects its own (the CLI's audit) writes no
-        # notice and starts no sync.
-        notices = SilenceNotices(settings.job_table, settings.state_table)
-        jobs = JobTable(settings.job_table)
-        quota = StateTableRetryQuota(settings.state_table)
-        healer = Healer(
-            starters=apis,
-            jobs=jobs,
-            quota=quota,
-            error_code_of=error_code_of,
-            retention_days=settings.retention_days,
-        )
-    if cursors is None:
-        cursors = CursorStore(settings.state_table)
-    if jobs is None:
-        jobs = JobTable(settings.job_table)
+    composed = compose_poller(
+        settings,
+        apis,
+        time_left=time_left,
+        clock=clock,
+        jobs=jobs,
+        cursors=cursors,
+        notices=notices,
+    )
+    cursors = composed.cursors
     deferred_before = cursors.load_deferred()
     # Data sources the last poll could not reach go first, so none is starved.
     first = set(deferred_before)
     sources = sorted(discovery.sources, key=lambda s: (s.key not in first, s.key))
-    poller = Poller(
-        apis=apis,
-        jobs=jobs,
-        cursors=cursors,
-        lookback_days=settings.lookback_days,
-        retention_days=settings.retention_days,
-        max_parallel=settings.max_parallel_calls,
-        time_left=time_left,
-        error_code_of=error_code_of,
-        policy_of=partial(
-            policy_for, settings.targets, stuck_after_minutes=settings.stuck_after_minutes
-        ),
-        notices=notices,
-        healer=healer,
-        clock=clock,
-    )
-    report = poller.run(sources, discovery.scopes)
-    listings.forget_gone(report.results)  # a listed data source gone: list again next tick
-    cursors.save_deferred(report.deferred_keys, deferred_before)
-    _log(report)
+    # Beyond what one invocation covers, the tick goes out as batches (fanout_plan.py).
+    fanned = fan_out(sources, discovery.scopes, cursors, deferred_before) if fan_out else None
+    if fanned is None:
+        report = composed.poller.run(sources, discovery.scopes)
+        listings.forget_gone(report.results)  # a listed data source gone: list again next tick
+        cursors.save_deferred(capped(report.deferred_keys), deferred_before)
+        _log(report)
+    else:
+        report = PollReport([])
     api_calls: dict[str, int] = {s: _requests_sent(s) - sent_before[s] for s in audited}
     discovery_errors: dict[str, int] = {
         s: sum(1 for e in discovery.errors if e.service == s) for s in audited
     }
     summary = _summary(report, api_calls, discovery_errors, discovery.skipped)
-    meters = [jobs.capacity, cursors.capacity, *listings.capacity] + (
-        [quota.capacity] if quota else []
-    )
+    if fanned is not None:
+        for service, counts in summary["services"].items():
+            counts.update(fanned.counts(service))
+    meters = [*composed.meters, *listings.capacity]
     summary["readUnits"] = sum(meter.read_units for meter in meters)
     summary["writeUnits"] = sum(meter.write_units for meter in meters)
     return summary
@@ -214,6 +195,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         + context.get_remaining_time_in_millis() / 1000
         - settings.deadline_margin_seconds
     )
-    summary = run(settings, time_left=lambda: deadline - time.monotonic())
+    summary = fanout_dispatch.dispatch(
+        event, settings, run=run, summarize=_summary, time_left=lambda: deadline - time.monotonic()
+    )
     emit_metrics(summary)
     return summary
