@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any, Protocol
 
+from sync_auditor import source_summary
 from sync_auditor.api_reasons import with_api_reasons
 from sync_auditor.cursor import Cursor, next_cursor, window_start
 from sync_auditor.fingerprint import window_fingerprint
@@ -193,12 +194,16 @@ class Poller:
         backfill = cursor is None
         policy = self.policy_of(source)
         fingerprint = window_fingerprint(jobs, since)
-        if fingerprint is not None and fingerprint == state.fingerprint and not policy.self_healing:
+        unchanged = fingerprint is not None and fingerprint == state.fingerprint
+        # Self-healing decides on the records themselves, so it always reads them; so does a
+        # state without a summary (saved before summaries existed), once, to build it.
+        if unchanged and not policy.self_healing and state.summary is not None:
             # The last complete read committed exactly these jobs: no record to read or write.
-            # (Self-healing decides on the records themselves, so it always reads them.)
             written, records = 0, list[dict[str, Any]]()
+            summary = state.summary
         else:
             written, records = self._commit(jobs, now=now, state=state, policy=policy)
+            summary = source_summary.merge(state.summary, records, now)
         if not complete:
             # What was read is committed, but the cursor stays: without a documented order
             # the unread pages may hold anything, so the next tick reads the window again.
@@ -208,28 +213,37 @@ class Poller:
         new_cursor = next_cursor(cursor, jobs, now, held=waiting)
         next_since = window_start(new_cursor, state.audited_since, now, self.lookback_days)
         new_state = replace(
-            state, cursor=new_cursor, fingerprint=window_fingerprint(jobs, next_since)
+            state,
+            cursor=new_cursor,
+            fingerprint=window_fingerprint(jobs, next_since),
+            summary=summary,
         )
         if new_state != state:
             self.cursors.save(source.key, new_state, iso_utc(now))
-        if not backfill:
-            self._check_silence(source, new_cursor, now)
+        silent = None if backfill else self._check_silence(source, new_cursor, now)
+        if silent != summary.silent_since:
+            # Silence begins (or its check stops) without a record changing: the summary says
+            # so with one more write, once per silent period.
+            quiet = replace(new_state, summary=source_summary.with_silence(summary, silent))
+            self.cursors.save(source.key, quiet, iso_utc(now))
         return SourceResult(source, "polled", len(jobs), written, backfill)
 
-    def _check_silence(self, source: DataSourceRef, cursor: Cursor, now: datetime) -> None:
-        """One notice per silent period of a data source with an expected sync rhythm.
+    def _check_silence(self, source: DataSourceRef, cursor: Cursor, now: datetime) -> str | None:
+        """One notice per silent period of a data source with an expected sync rhythm; returns
+        the start of the current silent period (None: not silent, or no rhythm to keep).
 
         The notice's id names the period, and it is written only if absent: of overlapping
         polls, and of all the ticks of one silent period, only the first writes (and alerts).
         """
         every = self.policy_of(source).expect_sync_every
         if every is None or self.notices is None:
-            return
+            return None
         newest = self.notices.newest_job(source.key)
         since = silent_since(newest, cursor.since, now, every)
         if since is not None:
             hours = int(every.total_seconds() // 3600)
             self.notices.put_silent_notice(source, since, hours, iso_utc(now))
+        return since
 
     def _commit(
         self, jobs: list[SyncJob], *, now: datetime, state: SourceState, policy: SourcePolicy

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sync_auditor.cursor import Cursor
 from sync_auditor.model import SyncJob
+from sync_auditor.source_summary import SourceSummary
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class SourceState:
     # The last complete read's jobs, when all had ended (fingerprint.py): a read that returns
     # them unchanged needs no record read back.
     fingerprint: str | None = None
+    # What `sync-auditor status` shows of it (source_summary.py), merged by every complete read
+    # that compared records. None on items written before summaries existed.
+    summary: SourceSummary | None = None
 
     @property
     def read_complete(self) -> bool:

@@ -16,6 +16,7 @@ from sync_auditor.cursor import Cursor
 from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob, iso_utc, parse_iso_utc
 from sync_auditor.outbox import Entry
 from sync_auditor.self_healing import SyncAlreadyRunning
+from sync_auditor.source_summary import SourceSummary
 from sync_auditor.watch import SourceState
 
 
@@ -132,13 +133,19 @@ class FakeCursorStore:
         self.audited: dict[str, str] = {}
         self.scopes: dict[str, str] = {}
         self.fingerprints: dict[str, str | None] = {}
+        self.summaries: dict[str, SourceSummary | None] = {}
         self.saves = 0
 
     def load(
         self, data_source_keys: Iterable[str], *, strong: Iterable[str] = ()
     ) -> dict[str, SourceState]:
         return {
-            k: SourceState(self.audited.get(k), self.cursors.get(k), self.fingerprints.get(k))
+            k: SourceState(
+                self.audited.get(k),
+                self.cursors.get(k),
+                self.fingerprints.get(k),
+                self.summaries.get(k),
+            )
             for k in data_source_keys
             if k in self.cursors or k in self.audited
         }
@@ -155,6 +162,7 @@ class FakeCursorStore:
         self.saves += 1
         self.cursors[data_source_key] = state.cursor
         self.fingerprints[data_source_key] = state.fingerprint
+        self.summaries[data_source_key] = state.summary
 
 
 class FakeOutbox:

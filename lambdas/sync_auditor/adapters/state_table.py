@@ -1,6 +1,7 @@
 """The only code that reads and writes poll state in the state table: per data source its item
 `cursor#<dataSourceKey>` (`auditedSince`: when the auditor first attempted it; `since`: the
-cursor, from its first complete read on; `fingerprint`: that read's jobs), per discovery scope `scope#<scope>` (`auditedSince`),
+cursor, from its first complete read on; `fingerprint`: that read's jobs; `summary`: what
+`sync-auditor status` shows, source_summary.py), per discovery scope `scope#<scope>` (`auditedSince`),
 and the list of data sources deferred by the last poll (`deferred`)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sync_auditor import table_schema as schema
 from sync_auditor.adapters.batch_get import batch_get
 from sync_auditor.adapters.table import Table
 from sync_auditor.cursor import Cursor
+from sync_auditor.source_summary import from_json, to_json
 from sync_auditor.watch import SourceState
 
 _PREFIX = "cursor#"
@@ -22,6 +24,7 @@ _SCOPE_PREFIX = "scope#"
 _DEFERRED_ID = "deferred"
 _AUDITED_SINCE = "auditedSince"
 _FINGERPRINT = "fingerprint"
+_SUMMARY = "summary"
 
 
 def _state(item: dict[str, Any]) -> SourceState:
@@ -30,6 +33,7 @@ def _state(item: dict[str, Any]) -> SourceState:
         audited_since=item.get(_AUDITED_SINCE, {}).get("S"),
         cursor=Cursor(since=since) if since else None,
         fingerprint=item.get(_FINGERPRINT, {}).get("S"),
+        summary=from_json(item.get(_SUMMARY, {}).get("S")),
     )
 
 
@@ -59,6 +63,33 @@ class CursorStore(Table):
             self._dynamodb, self.table_name, keys, self.capacity, consistent=consistent
         )
         return {item[schema.STATE_KEY]["S"].removeprefix(_PREFIX): _state(item) for item in items}
+
+    def fleet(self) -> dict[str, SourceState]:
+        """Every data source's state: a Scan of the state table for its cursor items.
+
+        Bounded by the state table's size (one item per data source, discovery scope, pending
+        alert and silent period), never by the job table or its history: a page per 1 MB read.
+        Eventually consistent: it is a view for people, a second old at worst.
+        """
+        paginator = self._dynamodb.get_paginator("scan")
+        states: dict[str, SourceState] = {}
+        for page in paginator.paginate(
+            TableName=self.table_name,
+            FilterExpression="begins_with(#id, :prefix)",
+            ProjectionExpression="#id, #since, #audited, #summary",
+            ExpressionAttributeNames={
+                "#id": schema.STATE_KEY,
+                "#since": "since",
+                "#audited": _AUDITED_SINCE,
+                "#summary": _SUMMARY,
+            },
+            ExpressionAttributeValues={":prefix": {"S": _PREFIX}},
+            ReturnConsumedCapacity="TOTAL",
+        ):
+            self.capacity.read(page.get("ConsumedCapacity"))
+            for item in page.get("Items", []):
+                states[item[schema.STATE_KEY]["S"].removeprefix(_PREFIX)] = _state(item)
+        return states
 
     def begin(self, data_source_key: str, audited_since: str) -> SourceState:
         """Record the first attempt of a data source; if an overlapping poll recorded it first,
@@ -132,6 +163,8 @@ class CursorStore(Table):
             item[_AUDITED_SINCE] = {"S": state.audited_since}
         if state.fingerprint:
             item[_FINGERPRINT] = {"S": state.fingerprint}
+        if state.summary is not None:
+            item[_SUMMARY] = {"S": to_json(state.summary)}
         response = self._dynamodb.put_item(
             TableName=self.table_name, Item=item, ReturnConsumedCapacity="TOTAL"
         )
