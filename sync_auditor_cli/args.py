@@ -12,7 +12,16 @@ from typing import Any, NoReturn, cast
 from sync_auditor.model import ALL_STATUSES
 from sync_auditor.services import SERVICES
 from sync_auditor_cli import datasource
-from sync_auditor_cli.commands import audit, devtools, failures, history, pending, report, show
+from sync_auditor_cli.commands import (
+    audit,
+    devtools,
+    failures,
+    history,
+    pending,
+    report,
+    show,
+    status,
+)
 from sync_auditor_cli.errors import EXIT_CODES_HELP, USAGE
 from sync_auditor_cli.output import FORMATS, query
 from sync_auditor_cli.queries import (
@@ -289,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     report.register(commands, _add, _aws_options(), _time_options)
+    status.register(
+        commands, _add, [_aws_options(state_table=True, job_table=False), _output_option()]
+    )
 
     sub = _add(
         commands,
