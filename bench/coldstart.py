@@ -101,6 +101,13 @@ def variants(client_names: list[str]) -> list[Variant]:
     return [
         Variant("bare", "import boto3", f"boto3.client('dynamodb', region_name={REGION!r})"),
         poller,
+        # Clients are made at first use, so a deployment makes those of its audited services
+        # only: one service (Bedrock, where users are moving) is the common case.
+        replace(
+            poller,
+            name="poller auditing one service (DynamoDB + bedrock-agent)",
+            clients=making(["dynamodb", "bedrock-agent"]),
+        ),
         # Like for like with bare: the rest of the poller's figure is the services' models.
         replace(poller, name="poller, DynamoDB client only", clients=making(client_names[:1])),
         replace(
@@ -246,10 +253,21 @@ def report(cold: dict[str, dict[str, float]], ticks: list[dict[str, Any]]) -> It
             f" | {figures['total_s'] * 1000:.0f} ms | {figures['total_s'] / bare:.2f}x"
             f" | {figures['maxrss_mb']:.0f} MB |"
         )
-    ratio = cold["poller"]["total_s"] / bare
-    verdict = "meets" if ratio <= GOAL_RATIO else "misses"
     yield ""
-    yield f"The poller as deployed is {ratio:.2f}x bare boto3: it {verdict} the {GOAL_RATIO}x goal."
+    for name, title in (
+        ("poller", "auditing all three services"),
+        ("poller auditing one service (DynamoDB + bedrock-agent)", "auditing one service"),
+    ):
+        ratio = cold[name]["total_s"] / bare
+        verdict = "meets" if ratio <= GOAL_RATIO else "misses"
+        yield (
+            f"The poller as deployed, {title}, is {ratio:.2f}x bare boto3: it {verdict} the "
+            f"{GOAL_RATIO}x goal."
+        )
+    yield (
+        "Each further service's client costs the parse of its botocore model (~20-25 ms), "
+        "which no packaging avoids."
+    )
     if ticks:
         yield ""
         yield "### A quiet tick of the real handler on the loopback"

@@ -2,11 +2,15 @@
 a naive baseline, for 10, 100 and 1,000 data sources with 10, 100 and 1,000 jobs of history
 each; a tick under a simulated request quota; the poller's cold start, memory and asset.
 
-    make bench                      # the full run (about 7 minutes on 2 cores)
+    make bench                      # the full run (about 25 minutes on 2 cores)
     python -m bench.healing         # self-healing's cost alone (part of both runs)
     python -m bench.outbox          # the alert outbox's cost alone (part of both runs)
     python -m bench.bedrock         # Bedrock Knowledge Bases alone (part of both runs, ~2.5 min)
-    python -m bench.run --quick     # 10 and 100 only (about 1.5 minutes)
+    python -m bench.floor           # issue 12's floor: DynamoDB per quiet source, a mixed tick
+    python -m bench.discovery       # discovery calls per tick, cached and not
+    python -m bench.fanout          # 10,000 data sources over fan-out (~10 minutes, 3 ticks)
+    python -m bench.coldstart       # the poller's cold start against a bare boto3 client
+    python -m bench.run --quick     # 10 and 100 only, 3,000 over fan-out (about 10 minutes)
 
 Prints markdown tables with the date and machine (bench/RESULTS.md holds a measured run).
 Nothing reaches AWS: every endpoint is 127.0.0.1.
@@ -34,7 +38,16 @@ if str(ROOT / "lambdas") not in sys.path:  # the same import path as Lambda and 
 os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from bench import bedrock, footprint, healing, outbox  # noqa: E402
+from bench import (  # noqa: E402
+    bedrock,
+    coldstart,
+    discovery,
+    fanout,
+    floor,
+    footprint,
+    healing,
+    outbox,
+)
 from bench.baseline import BaselineTick, naive_tick  # noqa: E402
 from bench.fleet import SEEDED_PER_SOURCE, Fleet  # noqa: E402
 from devkit.loopback import Loopback, loopback  # noqa: E402
@@ -455,8 +468,18 @@ def main(argv: list[str] | None = None) -> int:
         outbox_phases = outbox.measure(lb, label + 4, 100)
         # Through the real handler, with settings of its own (it puts back pacing and them).
         bedrock_results = bedrock.measure(lb, sizes)
+        print("measuring the floor of a quiet tick and a mixed tick", file=sys.stderr)
+        quiet_sources = 100 if args.quick else 1000
+        floor_runs = floor.measure(lb, label + 6, quiet_sources, 100 if args.quick else 200)
+        print("measuring discovery calls per tick, cached and not", file=sys.stderr)
+        discovery_runs = discovery.measure(lb, label + 8, 100)
+    # A loopback of its own: its consumers are processes, each with its own pacer, as in Lambda.
+    fanout_sources = 3000 if args.quick else 10_000
+    print(f"measuring {fanout_sources:,} data sources over fan-out", file=sys.stderr)
+    fanout_runs = fanout.run_fanout(fanout_sources, ticks=2)
     print("measuring cold start and the asset", file=sys.stderr)
     cold = footprint.cold_start(3 if args.quick else 7)
+    cold_variants = coldstart.measure(3 if args.quick else 7)
     try:
         asset: dict[str, Any] | None = footprint.asset_size()
     except Exception as error:  # no Node or CDK here: report it, keep the rest
@@ -466,6 +489,10 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", *healing.report(healing_runs, 100)]
     lines += ["", *outbox.report(outbox_phases, 100)]
     lines += ["", *bedrock.report(bedrock_results)]
+    lines += ["", *floor.report(floor_runs)]
+    lines += ["", *discovery.report(discovery_runs, 100)]
+    lines += ["", *coldstart.report(cold_variants, [])]
+    lines += ["", *fanout.report(fanout_runs)]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output:
