@@ -1,9 +1,10 @@
 """The managed policy a person (or a CI role) attaches to read the audit history with the CLI.
 
-Exactly the requests of the CLI's read commands (history, failures, show, report, pending, and
+Exactly the requests of the CLI's read commands (history, failures, show, report, status, pending, and
 audit --dry-run's table reads), listed in sync_auditor_cli/queries.py and the runtime adapters
 it reuses: Query on the tables and their indexes (named one by one), GetItem and BatchGetItem
-on the tables, DescribeTable (which explains a table of the wrong kind), the table key's
+on the tables, Scan on the state table only (status), DescribeTable (which explains a table of
+the wrong kind), the table key's
 Decrypt through DynamoDB only, and DescribeStacks on this stack, whose outputs name the tables.
 Nothing writes: `pending --send` and a real `audit` need more (see the README).
 """
@@ -25,6 +26,9 @@ QUERY: Final = "dynamodb:Query"
 # state. No Encrypt or GenerateDataKey: nothing here writes.
 KEY_READS: Final = ("kms:Decrypt", "kms:DescribeKey")
 STACK_READS: Final = ("cloudformation:DescribeStacks",)
+# `status` reads every data source's summary from its cursor item: the state table is one
+# small item per data source (never the job table, which holds every job).
+STATE_SCAN: Final = "dynamodb:Scan"
 
 
 class ReaderPolicy(Construct):
@@ -54,6 +58,11 @@ class ReaderPolicy(Construct):
                     sid="QueryTheTablesAndIndexes",
                     actions=[QUERY],
                     resources=[*table_arns, *index_arns],
+                ),
+                iam.PolicyStatement(
+                    sid="ScanTheStateTable",
+                    actions=[STATE_SCAN],
+                    resources=[tables.state_table.table_arn],
                 ),
                 iam.PolicyStatement(
                     sid="DecryptTheTablesThroughDynamoDB",

@@ -14,7 +14,7 @@ import jmespath
 import pytest
 from botocore.model import ListShape, Shape, StructureShape
 
-from infra.reader_policy import KEY_READS, QUERY, STACK_READS, TABLE_READS
+from infra.reader_policy import KEY_READS, QUERY, STACK_READS, STATE_SCAN, TABLE_READS
 
 from .test_lifecycle_stack import RETAINED
 
@@ -74,7 +74,7 @@ def test_the_reader_policy_table_lists_the_policys_actions() -> None:
     ]
     named = {action for cell in action_cells for action in re.findall(r"`([\w-]+:\w+)`", cell)}
 
-    assert named == {*TABLE_READS, QUERY, *KEY_READS, *STACK_READS}
+    assert named == {*TABLE_READS, QUERY, STATE_SCAN, *KEY_READS, *STACK_READS}
 
 
 def test_the_upgrade_section_names_the_retained_logical_ids() -> None:

@@ -134,6 +134,12 @@ def test_the_reader_policy_grants_exactly_the_clis_read_requests(
             ],
         },
         {
+            "Sid": "ScanTheStateTable",
+            "Effect": "Allow",
+            "Action": "dynamodb:Scan",
+            "Resource": state,
+        },
+        {
             "Sid": "DecryptTheTablesThroughDynamoDB",
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:DescribeKey"],
