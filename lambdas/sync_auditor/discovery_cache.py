@@ -112,11 +112,7 @@ class CachedDiscovery:
     def forget_gone(self, results: Iterable[SourceResult]) -> list[str]:
         """Mark stale the cache of each service where a listed data source no longer exists;
         returns those services. One named by id is not: listing again would not drop it."""
-        gone = {
-            r.source.service
-            for r in results
-            if r.outcome == "error" and r.error_code == GONE_ERROR_CODE and r.source.scope
-        }
+        gone = gone_services(results)
         marked = sorted(s for s in gone if s in self.heads and not self.heads[s].stale)
         for service in marked:
             assert self.store is not None  # heads are kept only when there is a store
@@ -128,6 +124,28 @@ class CachedDiscovery:
         """The store's capacity meter, if it has one (summed into the tick's units)."""
         meter = getattr(self.store, "capacity", None)
         return [meter] if meter is not None else []
+
+
+def gone_services(results: Iterable[SourceResult]) -> set[str]:
+    """The services where a data source found by listing turned out not to exist any more."""
+    return {
+        r.source.service
+        for r in results
+        if r.outcome == "error" and r.error_code == GONE_ERROR_CODE and r.source.scope
+    }
+
+
+def mark_gone(store: ListingStore, results: Iterable[SourceResult]) -> list[str]:
+    """`Listings.forget_gone` for a poll that has no tick's listings at hand (a fan-out batch):
+    reads the heads of just the services concerned, only when one of its data sources is gone."""
+    gone = gone_services(results)
+    if not gone:
+        return []
+    heads = store.heads(sorted(gone))
+    marked = sorted(service for service, head in heads.items() if not head.stale)
+    for service in marked:
+        store.mark_stale(heads[service])
+    return marked
 
 
 def cached_discovery(

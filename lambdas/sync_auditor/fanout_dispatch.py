@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sync_auditor.adapters import clients
+from sync_auditor.adapters.discovery_cache import DiscoveryCacheTable
 from sync_auditor.adapters.fanout_queue import FanOutQueue
 from sync_auditor.adapters.usage import CapacityMeter
+from sync_auditor.discovery_cache import mark_gone
 from sync_auditor.fanout import FanOutSettings
 from sync_auditor.fanout_consume import consume, is_batch_event
 from sync_auditor.fanout_plan import planner
@@ -59,7 +61,13 @@ def dispatch(
     def poll(sources: Sequence[DataSourceRef]) -> PollReport:
         composed = compose_poller(settings, apis, time_left=time_left, clock=clock)
         meters.extend(composed.meters)
-        return composed.poller.run(sources)
+        report = composed.poller.run(sources)
+        if settings.discovery_refresh_minutes:
+            # A listed data source gone: the next tick's plan lists its service again.
+            cache = DiscoveryCacheTable(settings.state_table)
+            mark_gone(cache, report.results)
+            meters.append(cache.capacity)
+        return report
 
     audited = [service for service in SERVICES if service in settings.targets]
     summary = consume(

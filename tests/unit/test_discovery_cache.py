@@ -17,7 +17,12 @@ from moto import mock_aws
 from devkit.tables import create_state_table
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.discovery_cache import DiscoveryCacheTable
-from sync_auditor.discovery_cache import GONE_ERROR_CODE, CachedDiscovery, cached_discovery
+from sync_auditor.discovery_cache import (
+    GONE_ERROR_CODE,
+    CachedDiscovery,
+    cached_discovery,
+    mark_gone,
+)
 from sync_auditor.model import DataSourceRef
 from sync_auditor.poll_errors import error_code_of
 from sync_auditor.poll_report import SourceResult
@@ -129,6 +134,24 @@ def test_a_listed_data_source_gone_makes_the_next_tick_list(table: DiscoveryCach
     relisted = tick(table, api, T0 + timedelta(minutes=10))
     assert relisted.listed == ["kendra"]
     assert found(relisted) == [f"kendra#{IDX2}#s3"]
+
+
+def test_a_fan_out_batch_that_meets_a_gone_data_source_makes_the_next_tick_list(
+    table: DiscoveryCacheTable,
+) -> None:
+    api = Kendra()
+    listed = tick(table, api, T0)
+    web = next(s for s in listed.discovery.sources if s.data_source_id == "web")
+    api.sources[IDX1] = []  # deleted
+    calls = api.calls
+
+    # When a consumer's batch (no tick's listings at hand) finds it gone
+    marked = mark_gone(table, [SourceResult(web, "error", error_code=GONE_ERROR_CODE)])
+
+    assert marked == ["kendra"]
+    relisted = tick(table, api, T0 + timedelta(minutes=5))
+    assert relisted.listed == ["kendra"] and api.calls > calls
+    assert mark_gone(table, [SourceResult(web, "polled")]) == []
 
 
 def test_other_errors_and_data_sources_named_by_id_leave_the_cache_alone(
