@@ -250,3 +250,15 @@ def ensure_table(aws: Aws, name: str, kind: Kind, source: str) -> None:
     wrong = problem(name, description, kind, SHAPE_HINTS[kind])
     if wrong:
         raise CliError(wrong, CONFIG)
+
+
+def checked_state_table(args: Any, env: Mapping[str, str]) -> tuple[Aws, str]:
+    """The AWS session and state table a command's flags name, checked to be a state table."""
+    aws = Aws(profile=args.profile, region=args.region)
+    state_table = TableNames(
+        aws, stack=args.stack, job_table=None, state_table=args.state_table, env=env
+    ).state_table()
+    ensure_table(
+        aws, state_table, "state", f"--state-table / {STATE_TABLE_ENV} / the stack's outputs"
+    )
+    return aws, state_table

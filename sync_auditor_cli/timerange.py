@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sync_auditor.model import iso_utc
 from sync_auditor_cli.errors import CliError
@@ -81,4 +82,13 @@ def time_range(
     return TimeRange(
         start=iso_utc(lower) if lower else None,
         end=iso_utc(upper) if upper else None,
+    )
+
+
+def flag_range(args: Any, now: datetime, default_since: str) -> TimeRange:
+    """The range of a command's --since / --from / --to flags; --since excludes the others."""
+    if args.since and (args.start or args.end):
+        raise CliError("--since cannot be combined with --from/--to; use one or the other")
+    return time_range(
+        since=args.since, start=args.start, end=args.end, now=now, default_since=default_since
     )

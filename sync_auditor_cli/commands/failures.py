@@ -7,24 +7,16 @@ import argparse
 from sync_auditor.model import DEFAULT_ALERT_STATUSES
 from sync_auditor_cli.commands.columns import FAILURES
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import OK, CliError
+from sync_auditor_cli.errors import OK
 from sync_auditor_cli.output import records_view
-from sync_auditor_cli.timerange import time_range
+from sync_auditor_cli.timerange import flag_range
 
 # "What failed last night?" is the question people ask most: the last day, unless told.
 DEFAULT_SINCE = "24h"
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    if args.since and (args.start or args.end):
-        raise CliError("--since cannot be combined with --from/--to; use one or the other")
-    window = time_range(
-        since=args.since,
-        start=args.start,
-        end=args.end,
-        now=console.now,
-        default_since=DEFAULT_SINCE,
-    )
+    window = flag_range(args, console.now, DEFAULT_SINCE)
     statuses = list(dict.fromkeys(args.status or sorted(DEFAULT_ALERT_STATUSES)))
     queries = console.job_queries(args)
 

@@ -15,7 +15,7 @@ from sync_auditor_cli.aws import Aws
 from sync_auditor_cli.console import Console
 from sync_auditor_cli.errors import OK, SERVICE
 from sync_auditor_cli.output import Column, Record, View, attribute, table
-from sync_auditor_cli.queries import STATE_TABLE_ENV, TableNames, ensure_table
+from sync_auditor_cli.queries import checked_state_table
 
 CSV_COLUMNS = (
     "createdAt",
@@ -41,13 +41,7 @@ def _age(now: datetime) -> Column:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    aws = Aws(profile=args.profile, region=args.region)
-    state_table = TableNames(
-        aws, stack=args.stack, job_table=None, state_table=args.state_table, env=console.env
-    ).state_table()
-    ensure_table(
-        aws, state_table, "state", f"--state-table / {STATE_TABLE_ENV} / the stack's outputs"
-    )
+    aws, state_table = checked_state_table(args, console.env)
     store = OutboxTable(state_table, client=aws.client)
     if args.send:
         return _send(store, aws, console)

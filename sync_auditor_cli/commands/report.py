@@ -18,7 +18,7 @@ from sync_auditor.services import SERVICES
 from sync_auditor_cli import report_html, report_markdown, report_stats
 from sync_auditor_cli.console import Console
 from sync_auditor_cli.errors import NOTHING_FOUND, OK, CliError
-from sync_auditor_cli.timerange import time_range
+from sync_auditor_cli.timerange import flag_range
 
 # A week shows a daily sync's pattern and is what a weekly review looks back on.
 DEFAULT_SINCE = "7d"
@@ -52,15 +52,7 @@ def register(
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    if args.since and (args.start or args.end):
-        raise CliError("--since cannot be combined with --from/--to; use one or the other")
-    window = time_range(
-        since=args.since,
-        start=args.start,
-        end=args.end,
-        now=console.now,
-        default_since=DEFAULT_SINCE,
-    )
+    window = flag_range(args, console.now, DEFAULT_SINCE)
     queries = console.job_queries(args)
 
     records = queries.by_status(report_stats.REPORT_STATUSES, window, args.service, None)

@@ -27,11 +27,10 @@ from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.model import DataSourceRef, parse_iso_utc
 from sync_auditor.source_summary import SourceSummary
 from sync_auditor.watch import SourceState
-from sync_auditor_cli.aws import Aws
 from sync_auditor_cli.console import Console
 from sync_auditor_cli.errors import OK
 from sync_auditor_cli.output import Column, Record, View, attribute, duration, table
-from sync_auditor_cli.queries import STATE_TABLE_ENV, TableNames, ensure_table
+from sync_auditor_cli.queries import checked_state_table
 
 HEALTH = ("stuck", "failing", "failed", "silent", "unread", "healthy")
 # What the MARKS column flags whatever the health (a failing source can be silent too).
@@ -191,13 +190,7 @@ COLUMNS = (
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    aws = Aws(profile=args.profile, region=args.region)
-    state_table = TableNames(
-        aws, stack=args.stack, job_table=None, state_table=args.state_table, env=console.env
-    ).state_table()
-    ensure_table(
-        aws, state_table, "state", f"--state-table / {STATE_TABLE_ENV} / the stack's outputs"
-    )
+    aws, state_table = checked_state_table(args, console.env)
     rows = fleet_rows(CursorStore(state_table, client=aws.client).fleet(), console.now)
     console.show(
         View(rows, lambda terminal: table(COLUMNS, rows, terminal), rows, CSV_COLUMNS), args
