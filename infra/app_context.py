@@ -118,7 +118,7 @@ def _from_json_text(text: str) -> tuple[Any, str]:
         raise _one_problem(
             source,
             f"{CONTEXT_KEY}: {show(text)} is not JSON: {error.msg} (column {error.colno}); "
-            'quote the whole object for the shell: -c \'syncAuditor={"kendra": "all"}\'',
+            "quote the whole object for the shell: -c 'syncAuditor={\"lookbackDays\": 30}'",
         ) from None
 
 

@@ -55,7 +55,8 @@ def test_reset_drops_the_session_with_the_clients(
 def test_a_client_made_after_configure_has_the_new_retry_policy(
     sessions: type[CountingSession],
 ) -> None:
-    # Given a client made with the default policy
+    # Given a client made with the default policy (set here: other tests configure others)
+    clients.configure("standard", 5)
     before = clients.client("kendra")
     # When the handler configures another policy
     clients.configure("adaptive", 3)
