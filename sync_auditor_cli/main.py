@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sync_auditor_cli.args import build_parser
 from sync_auditor_cli.aws import explain
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import INTERRUPTED, OTHER, CliError
+from sync_auditor_cli.errors import INTERRUPTED, OK, OTHER, CliError
 from sync_auditor_cli.terminal import Terminal
 
 
@@ -45,12 +45,27 @@ def main(
     except KeyboardInterrupt:
         console.note("interrupted")
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): it had what it wanted, which is no failure.
+        # Python's advice: point stdout at devnull, so the interpreter's last flush is quiet.
+        _silence_stdout()
+        return OK
     except Exception:
         # A bug: the traceback is what a report needs; the AWS CLI's code for it is 255.
         traceback.print_exc(file=console.err)
         console.note("error: unexpected failure (a bug in sync-auditor: please report it)")
         return OTHER
     return code
+
+
+def _silence_stdout() -> None:
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a file (a test's capture): nothing will flush into a closed pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

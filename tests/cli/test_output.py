@@ -203,6 +203,21 @@ def test_interrupted_and_unexpected_failures(
     assert message in result.err
 
 
+def test_a_reader_that_stops_reading_is_no_failure(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given output piped into a reader that closes early (`| head -1`)
+    def handler(args: argparse.Namespace, console: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(failures, "run", handler)
+
+    result = run(capsys, "failures", "--table", TABLE)
+
+    # Then it ends quietly: exit 0, no traceback
+    assert (result.code, result.err) == (0, "")
+
+
 def _client_error(code: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": "no"}}, "Query")
 
