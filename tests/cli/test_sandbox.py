@@ -101,6 +101,20 @@ def test_history_and_failures_answer_from_the_demos_tables(sandbox: tuple[str, P
     assert all(len(line) <= 100 for line in table.stdout.splitlines())
 
 
+def test_status_shows_the_demos_fleet_worst_first(sandbox: tuple[str, Path]) -> None:
+    exports, _ = sandbox
+
+    status = _sh(exports, "sync-auditor status -o json")
+
+    assert status.returncode == 0, status.stderr
+    rows = json.loads(status.stdout)
+    keys = [row["dataSourceKey"] for row in rows]
+    assert CONFLUENCE in keys
+    # worst first: a failing data source comes before every healthy one
+    health = [row["health"] for row in rows]
+    assert "healthy" in health and health.index("healthy") > 0, health
+
+
 def test_audit_reads_the_sandboxs_config(sandbox: tuple[str, Path]) -> None:
     exports, _ = sandbox
 
