@@ -168,6 +168,9 @@ def measure_fleet(
         backfill = auditor_tick(lb)
     else:
         seeded = fleet.seed_table(newest, now)
+        # The seeded cursors lack what a backfill stores with them (the window's fingerprint,
+        # the data source's summary): one tick writes them, as the backfill would have.
+        auditor_tick(lb)
     result = FleetResult(sources, history, backfill, seeded)
     result.auditor["quiet"] = quiet = auditor_tick(lb)
     if quiet.jobs_written or quiet.errors:
@@ -221,6 +224,7 @@ def quota_ticks(lb: Loopback, label: int, sources: int, compare_unpaced: bool) -
     fleet.load(lb.simulator, now - timedelta(minutes=30))
     fleet.seed_table(now - timedelta(minutes=30), now)
     lb.configure(fleet.targets)
+    auditor_tick(lb)  # unpaced: stores the fingerprints and summaries the seed lacks
     settings = PollerSettings.from_env()
     lb.simulator.latency_seconds = QUOTA_LATENCY_SECONDS
     runs: dict[str, Any] = {"sources": sources, "budget_s": budget, "rate": QUOTA_PER_SECOND}
