@@ -64,7 +64,7 @@ typecheck: $(BIN)/.installed
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests/unit -q
 
-## bench: load and cost on loopback: the auditor vs a naive baseline, self-healing, the outbox, Bedrock, the floor of a quiet tick, discovery, fan-out of 10,000 data sources, cold start (~25 min on 2 cores; `python -m bench.run --quick`: ~10 min)
+## bench: load and cost on loopback: the auditor vs a naive baseline, self-healing, the outbox, Bedrock, the floor of a quiet tick, discovery, fan-out of 10,000 data sources, cold start (~25 min on 2 cores; `python -m bench.run --quick`: ~12 min)
 bench: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python -m bench.run
 
