@@ -3,10 +3,12 @@ ingestion-job APIs on loopback, for tests, demo and benchmarks.
 
 Real boto3 clients talk to it through `endpoint_url` or `AWS_ENDPOINT_URL_KENDRA` /
 `AWS_ENDPOINT_URL_QBUSINESS` / `AWS_ENDPOINT_URL_BEDROCK_AGENT`. It serves Kendra
-ListDataSourceSyncJobs, ListIndices, ListDataSources, StartDataSourceSyncJob; Q Business the
-same plus ListApplications; Bedrock (`bedrock-agent`) ListIngestionJobs, GetIngestionJob,
-StartIngestionJob, StopIngestionJob, ListKnowledgeBases, ListDataSources, GetDataSource; on
-their real wire protocols, validating every request against botocore's service models.
+ListDataSourceSyncJobs, StartDataSourceSyncJob, ListIndices, ListDataSources,
+DescribeDataSource; Q Business ListDataSourceSyncJobs, StartDataSourceSyncJob,
+ListApplications, ListIndices, ListDataSources, GetDataSource; Bedrock (`bedrock-agent`)
+ListIngestionJobs, GetIngestionJob, StartIngestionJob, StopIngestionJob, ListKnowledgeBases,
+ListDataSources, GetDataSource; on their real wire protocols, validating every request against
+botocore's service models.
 
     from devkit.simulator import Simulator
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from devkit.simulator.errors import ApiError
 from devkit.simulator.jobs import Job
+from devkit.simulator.keys import parse_key
 from devkit.simulator.models import ServiceName, operation_model
 from devkit.simulator.operations_common import (
     ACCOUNT,
@@ -24,6 +25,7 @@ from devkit.simulator.operations_common import (
     not_found,
     paged,
 )
+from devkit.simulator.state import Node
 from devkit.simulator.wire import render
 
 # -- addressing ------------------------------------------------------------------------------
@@ -51,6 +53,36 @@ def _arn(service: ServiceName, key: str) -> str:
     return (
         f"arn:aws:qbusiness:{REGION}:{ACCOUNT}:application/{app}/index/{index}/data-source/{source}"
     )
+
+
+# The resources above a data source, outermost first, as their not-found errors name them.
+_PARENT_TYPES: dict[ServiceName, tuple[str, ...]] = {
+    "kendra": ("Index",),
+    "qbusiness": ("Application", "Index"),
+}
+
+
+def _addressed_source(ctx: Context, service: ServiceName, operation: str, key: str) -> Node:
+    """The data source a describe call names: denied first (IAM decides before any lookup),
+    then the first missing parent, then the data source itself, as Bedrock's `_source` does."""
+    if not ctx.world.is_denied(key):
+        parents = parse_key(key).parents
+        for depth, resource_type in enumerate(_PARENT_TYPES[service], start=1):
+            if ctx.world.container(service, *parents[:depth]) is None:
+                raise not_found(resource_type, parents[depth - 1])
+    return data_source(ctx, service, operation, key, _arn(service, key))
+
+
+def _details(
+    ctx: Context, service: ServiceName, operation: str, key: str, values: Params
+) -> dict[str, Any]:
+    """One data source as DescribeDataSource / GetDataSource show it: the listing's values
+    (the same name ListDataSources gives) plus `values`. Nested structures are left out:
+    deep in a connector configuration, names such as Type or Name would land where they do
+    not belong."""
+    source = _addressed_source(ctx, service, operation, key)
+    output = operation_model(service, operation).output_shape
+    return render(output, {**source.wire_values("datasource"), **values}, descend=False)
 
 
 # -- sync jobs -------------------------------------------------------------------------------
@@ -155,6 +187,12 @@ def _kendra_list_data_sources(ctx: Context, params: Params) -> dict[str, Any]:
     return lister(ctx, params, index.id, ctx.world.children(index))
 
 
+def _kendra_describe_data_source(ctx: Context, params: Params) -> dict[str, Any]:
+    key = str(kendra_key(params))
+    # A CUSTOM data source has no connector, so no Configuration, as on the real service.
+    return _details(ctx, "kendra", "DescribeDataSource", key, {"indexid": params["IndexId"]})
+
+
 def _kendra_start(ctx: Context, params: Params) -> dict[str, Any]:
     return _start_job(ctx, "kendra", str(kendra_key(params)))
 
@@ -200,6 +238,20 @@ def _qbusiness_list_data_sources(ctx: Context, params: Params) -> dict[str, Any]
     return lister(ctx, params, f"{app_id}#{index_id}", ctx.world.children(index))
 
 
+def _qbusiness_get_data_source(ctx: Context, params: Params) -> dict[str, Any]:
+    key = str(qbusiness_key(params))
+    values = {
+        "applicationid": params["applicationId"],
+        "indexid": params["indexId"],
+        "datasourcearn": _arn("qbusiness", key),
+    }
+    details = _details(ctx, "qbusiness", "GetDataSource", key, values)
+    # `configuration` is a document whose schema each connector defines; made up here, as
+    # Bedrock's S3 bucket is: just the connector type, which those schemas carry.
+    details["configuration"] = {"type": details["type"]}
+    return details
+
+
 def _qbusiness_start(ctx: Context, params: Params) -> dict[str, Any]:
     return _start_job(ctx, "qbusiness", str(qbusiness_key(params)))
 
@@ -208,10 +260,12 @@ OPERATIONS: dict[tuple[ServiceName, str], Operation] = {
     ("kendra", "ListDataSourceSyncJobs"): Operation(_kendra_list_jobs, kendra_key),
     ("kendra", "ListIndices"): Operation(_kendra_list_indices),
     ("kendra", "ListDataSources"): Operation(_kendra_list_data_sources),
+    ("kendra", "DescribeDataSource"): Operation(_kendra_describe_data_source, kendra_key),
     ("kendra", "StartDataSourceSyncJob"): Operation(_kendra_start, kendra_key),
     ("qbusiness", "ListDataSourceSyncJobs"): Operation(_qbusiness_list_jobs, qbusiness_key),
     ("qbusiness", "ListApplications"): Operation(_qbusiness_list_applications),
     ("qbusiness", "ListIndices"): Operation(_qbusiness_list_indices),
     ("qbusiness", "ListDataSources"): Operation(_qbusiness_list_data_sources),
+    ("qbusiness", "GetDataSource"): Operation(_qbusiness_get_data_source, qbusiness_key),
     ("qbusiness", "StartDataSourceSyncJob"): Operation(_qbusiness_start, qbusiness_key),
 }

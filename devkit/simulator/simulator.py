@@ -229,7 +229,9 @@ class Simulator(BedrockControl):
     ) -> None:
         """The next `count` API requests answer error `code` (e.g. InternalServerException);
         with `operation` (e.g. "StartDataSourceSyncJob", or "kendra:StartDataSourceSyncJob" for
-        one service), only requests of that operation."""
+        one service), only requests of that operation. A bare name matches every service that
+        has it: "GetDataSource" is both Q Business's and Bedrock's, so name one
+        ("qbusiness:GetDataSource") to reach only its calls."""
         self._knobs.fail_next(count, code, message, operation)
 
     def rate_limit(self, per_second: float | None) -> None:
