@@ -36,8 +36,9 @@ from sync_auditor_cli.timerange import MOMENT_FORM, SINCE_FORM
 DESCRIPTION = "Audit history of Amazon Kendra and Amazon Q Business data source sync jobs."
 EPILOG = f"""\
 the job table's name comes from --table, else ${JOB_TABLE_ENV}, else the {JOB_TABLE_OUTPUT}
-output of the deployed CloudFormation stack (--stack, default {DEFAULT_STACK}); audit's state
-table likewise from --state-table, ${STATE_TABLE_ENV} or the {STATE_TABLE_OUTPUT} output.
+output of the deployed CloudFormation stack (--stack, default {DEFAULT_STACK}); the state table
+(audit, pending, status, and --name, which reads the data sources' names there) likewise from
+--state-table, ${STATE_TABLE_ENV} or the {STATE_TABLE_OUTPUT} output.
 AWS credentials and region are the usual ones (--profile / AWS_PROFILE, --region / AWS_REGION).
 Global options (--table, --stack, --region, --profile, --output, --query, --no-color) go
 before or after the command.
@@ -101,9 +102,11 @@ def _aws_arguments(
             "--table", metavar="NAME", default=default, help=f"job table (else ${JOB_TABLE_ENV})"
         )
     if state_table:
-        # Not a global option (two commands have it): an ordinary default.
+        # Not a global option (not every command has it): an ordinary default.
         group.add_argument(
-            "--state-table", metavar="NAME", help=f"state table (else ${STATE_TABLE_ENV})"
+            "--state-table",
+            metavar="NAME",
+            help=f"state table (else ${STATE_TABLE_ENV}); the query commands read it for --name",
         )
     group.add_argument(
         "--stack",
@@ -180,7 +183,7 @@ def _add(
     parser = subparsers.add_parser(
         name,
         help=help_text,
-        description=help_text[0].upper() + help_text[1:] + ".",
+        description=help_text[0].upper() + help_text[1:] + ("" if help_text[-1] in "?." else "."),
         parents=parents,
         epilog=f"example:\n  {example}\n\n{EXIT_CODES_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -213,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         "history",
         history.run,
         "one data source's sync jobs, newest first",
-        [_aws_options(), _output_option()],
+        [_aws_options(state_table=True), _output_option()],
         "sync-auditor history 'kendra#<indexId>#<dataSourceId>' --since 30d --status FAILED",
     )
     sub.add_argument("key", nargs="?", metavar="DATA_SOURCE_KEY", help="e.g. kendra#<index>#<ds>")
@@ -233,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         "failures",
         failures.run,
         "failed and incomplete jobs across all data sources, newest first",
-        [_aws_options(), _output_option()],
+        [_aws_options(state_table=True), _output_option()],
         "sync-auditor failures --since 24h --service kendra",
     )
     sub.add_argument(
@@ -245,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--service", choices=SERVICES, help="only this service's data sources")
     sub.add_argument("--limit", type=_positive, metavar="N", help="at most N jobs (the newest)")
+    datasource.add_filter_arguments(sub)
     _time_options(sub, default_since=failures.DEFAULT_SINCE)
 
     sub = _add(
@@ -252,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show",
         show.run,
         "one job: status history, error and document counts",
-        [_aws_options(), _output_option()],
+        [_aws_options(state_table=True), _output_option()],
         "sync-auditor show 'kendra#<indexId>#<dataSourceId>' <executionId>",
     )
     sub.add_argument(
@@ -297,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="publish every pending alert now (the notifier's sweep does this every 5 minutes)",
     )
 
-    report.register(commands, _add, _aws_options(), _time_options)
+    report.register(commands, _add, _aws_options(state_table=True), _time_options)
     status.register(
         commands, _add, [_aws_options(state_table=True, job_table=False), _output_option()]
     )

@@ -4,7 +4,11 @@ in a time range, worst first.
 Cost: one Query on the byStatus index per status in REPORT_STATUSES (8), plus one per further
 1 MB page of a status, plus a DescribeStacks when the table's name comes from the stack. The
 number of data sources does not change it: the range is read across all sources at once, never
-per source and never with a Scan.
+per source and never with a Scan of the job table.
+
+With `--name`, only that data source's: the state table tells which one the name means
+(names.py: one DescribeTable and a Scan of the state table), then one Query on the byDataSource
+index (plus one per further 1 MB page) reads its jobs in the range.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 
 from sync_auditor.model import iso_utc
 from sync_auditor.services import SERVICES
-from sync_auditor_cli import report_html, report_markdown, report_stats
+from sync_auditor_cli import datasource, names, report_html, report_markdown, report_stats
 from sync_auditor_cli.console import Console
 from sync_auditor_cli.errors import NOTHING_FOUND, OK, CliError
 from sync_auditor_cli.timerange import flag_range
@@ -48,14 +52,19 @@ def register(
     )
     sub.add_argument("--out", metavar="FILE", help="write the report to FILE (default: stdout)")
     sub.add_argument("--service", choices=SERVICES, help="only this service's data sources")
+    datasource.add_filter_arguments(sub)
     time_options(sub, DEFAULT_SINCE)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     window = flag_range(args, console.now, DEFAULT_SINCE)
+    key = names.filter_key(args, console.env)
     queries = console.job_queries(args)
 
-    records = queries.by_status(report_stats.REPORT_STATUSES, window, args.service, None)
+    if key:
+        records = queries.history(key, window, report_stats.REPORT_STATUSES, None)
+    else:
+        records = queries.by_status(report_stats.REPORT_STATUSES, window, args.service, None)
     fleet = report_stats.fleet(records)
     generated = iso_utc(console.now)
     # An open-ended range is drawn from its first sync (or now) to now.
@@ -71,7 +80,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     _write(page, args.out, console)
 
     if not records:
-        scope = f" of {args.service}" if args.service else ""
+        scope = f" of {key}" if key else f" of {args.service}" if args.service else ""
         console.note(f"no jobs{scope} started {described}")
         return NOTHING_FOUND
     return OK

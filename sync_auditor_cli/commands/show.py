@@ -1,4 +1,8 @@
-"""`show`: one job with its status history, error and document counts (GetItem)."""
+"""`show`: one job with its status history, error and document counts (GetItem).
+
+With `--name`, the state table first tells which data source the name means (names.py: one
+DescribeTable and a Scan of the state table).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import argparse
 from typing import Any
 
 from sync_auditor.model import DOCUMENT_COUNTS
-from sync_auditor_cli import datasource
+from sync_auditor_cli import names
 from sync_auditor_cli.console import Console
-from sync_auditor_cli.errors import OK, SERVICE, CliError
+from sync_auditor_cli.datasource import ByName
+from sync_auditor_cli.errors import OK, CliError
 from sync_auditor_cli.output import Record, View, attribute, duration, safe_text, table
 from sync_auditor_cli.terminal import Terminal
 
@@ -88,21 +93,19 @@ def describe(record: Record, terminal: Terminal) -> str:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     key, execution_id = _ids(args)
-    source = datasource.selected(key, args)
+    wanted = names.selected(key, args, console.env)
+    source_key = names.source_key(wanted, args, console.env)
     queries = console.job_queries(args)
 
-    record = queries.job(source.key, execution_id)
+    record = queries.job(source_key, execution_id)
     if record is None:
-        if not queries.knows_data_source(source.key):
-            raise CliError(
-                f"unknown data source {source.key!r}: table {queries.table!r} has no job for it "
-                "(check the ids, or `sync-auditor audit` if it was never polled)",
-                SERVICE,
-            )
+        # A name came from the data source's cursor: it is audited, even with no job yet.
+        if not isinstance(wanted, ByName) and not queries.knows_data_source(source_key):
+            raise names.unknown_data_source(source_key, queries.table, args, console.env)
         # Like `aws dynamodb get-item` of a missing key: a success with nothing to show.
         console.note(
-            f"no job {execution_id!r} of {source.key}: "
-            f"`sync-auditor history {source.key}` lists its jobs"
+            f"no job {execution_id!r} of {source_key}: "
+            f"`sync-auditor history {source_key}` lists its jobs"
         )
     view = View(
         record,

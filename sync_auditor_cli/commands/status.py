@@ -4,7 +4,8 @@ keeps in the state table's cursor items (source_summary.py).
 Cost: one DescribeTable (a Scan of the wrong table would read all of it and show an empty
 fleet), a Scan page per 1 MB of the state table (one item per data source, a few hundred bytes
 each, beside the scope, notice and outbox items), and a DescribeStacks when the table's name
-comes from the stack. Never the job table: how long the history is changes nothing.
+comes from the stack. Never the job table: how long the history is changes nothing. `--name`
+(names.py) and `--service` pick rows out of that same Scan: they cost nothing more.
 
 Worst first, by health:
   stuck    an open job has run past its stuckAfterMinutes
@@ -23,14 +24,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.model import DataSourceRef, parse_iso_utc
+from sync_auditor.services import SERVICES
 from sync_auditor.source_summary import SourceSummary
 from sync_auditor.watch import SourceState
+from sync_auditor_cli import datasource, names
 from sync_auditor_cli.console import Console
 from sync_auditor_cli.errors import OK
 from sync_auditor_cli.output import Column, Record, View, attribute, duration, table
-from sync_auditor_cli.queries import checked_state_table
 
 HEALTH = ("stuck", "failing", "failed", "silent", "unread", "healthy")
 # What the MARKS column flags whatever the health (a failing source can be silent too).
@@ -67,7 +68,7 @@ def register(
     parents: list[argparse.ArgumentParser],
 ) -> None:
     """Add `status` with the CLI's own helpers (args.py passes them, so flags read alike)."""
-    add(
+    sub = add(
         subparsers,
         "status",
         run,
@@ -75,6 +76,8 @@ def register(
         parents,
         "sync-auditor status --query \"[?health!='healthy']\"",
     )
+    sub.add_argument("--service", choices=SERVICES, help="only this service's data sources")
+    datasource.add_filter_arguments(sub)
 
 
 def _code(summary: SourceSummary) -> str | None:
@@ -190,11 +193,19 @@ COLUMNS = (
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    aws, state_table = checked_state_table(args, console.env)
-    rows = fleet_rows(CursorStore(state_table, client=aws.client).fleet(), console.now)
+    wanted = datasource.by_name(args)
+    state_table, states = names.load(args, console.env)
+    if wanted:
+        key = names.resolve(wanted, state_table, states)
+        states = {key: states[key]}
+    rows = [
+        r for r in fleet_rows(states, console.now) if r["service"] == (args.service or r["service"])
+    ]
     console.show(
         View(rows, lambda terminal: table(COLUMNS, rows, terminal), rows, CSV_COLUMNS), args
     )
-    if not rows:  # an empty fleet is not an error: nothing has been polled yet
+    if not rows and args.service:
+        console.note(f"no {args.service} data source has been polled yet in {state_table!r}")
+    elif not rows:  # an empty fleet is not an error: nothing has been polled yet
         console.note(f"no data source has been polled yet: table {state_table!r} has no cursor")
     return OK
