@@ -19,8 +19,8 @@ USAGE = 252
 # table name, a table that does not exist or is not a sync-auditor table, a bad cdk.json.
 CONFIG = 253
 # The request ran and the answer is an error: AWS refused it (access denied, throttled past
-# retries, ...), a data source the audit log has no record of, data sources that could not be
-# polled, alerts SNS still refuses.
+# retries, ...), a data source the audit log has no record of, a --name that names none or
+# several, data sources that could not be polled, alerts SNS still refuses.
 SERVICE = 254
 # Anything else: AWS could not be reached, or a bug in sync-auditor.
 OTHER = 255
@@ -34,8 +34,9 @@ exit codes (as the AWS CLI's):
        credentials, no table name, a table that does not exist or is not a
        sync-auditor table, a bad cdk.json
   254  the request failed: AWS refused it (access denied, ...), an unknown data
-       source (no record of it), audit: a data source could not be polled,
-       pending --send: SNS still refuses some alerts
+       source (no record of it), a --name that matches none or several, audit: a
+       data source could not be polled, pending --send: SNS still refuses some
+       alerts
   255  anything else: AWS unreachable, or a bug"""
 
 

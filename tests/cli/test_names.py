@@ -323,6 +323,13 @@ class TestRefused:
     ) -> None:
         assert fragment in one_line_error(cli(capsys, *argv), 252)
 
+    def test_a_name_needs_the_state_table(self, capsys: pytest.CaptureFixture[str]) -> None:
+        # No --state-table, no variable, and no stack to read its output from
+        result = run(capsys, "history", "--name", "SharePoint", "--table", TABLE)
+
+        err = one_line_error(result, 253)
+        assert "pass --state-table or set SYNC_AUDITOR_STATE_TABLE" in err
+
     def test_an_empty_name(self, capsys: pytest.CaptureFixture[str]) -> None:
         with pytest.raises(SystemExit) as exited:
             cli(capsys, "history", "--name", " ")
