@@ -185,9 +185,9 @@ def _no_match(wanted: ByName, table: str, everyone: list[Known]) -> str:
 
 
 def suggestion(text: str, args: argparse.Namespace, env: Mapping[str, str], *, names: bool) -> str:
-    """ "; did you mean ...?" naming the known data sources closest to `text` (a key, or with
-    `names` a key or a name), or "" when there is none or no state table to ask: best effort,
-    the error it adds to stands either way."""
+    """A clause for an error ("; did you mean ...?") naming the known data sources closest to
+    `text` (a key, or with `names` a key or a name); empty when there is none or no state table
+    to ask: best effort, the error it adds to stands either way."""
     try:
         _, states = load(args, env)
     except (CliError, BotoCoreError, ClientError):
