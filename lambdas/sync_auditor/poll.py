@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any, Protocol
 
-from sync_auditor import source_summary
+from sync_auditor import source_names, source_summary
 from sync_auditor.api_reasons import with_api_reasons
 from sync_auditor.cursor import Cursor, next_cursor, window_start
 from sync_auditor.fingerprint import window_fingerprint
@@ -171,12 +171,13 @@ class Poller:
             return SourceResult(source, "error", backfill=backfill, error_code=code)
 
     def _poll(self, source: DataSourceRef, state: SourceState) -> SourceResult:
+        api = self.apis[source.service]
+        source = source_names.named(source, state.summary, api, self.error_code_of)
         now = self.clock()
         cursor = state.cursor
         since = window_start(cursor, state.audited_since, now, self.lookback_days)
         seen: list[SyncJob] = []
         complete = True
-        api = self.apis[source.service]
         pages = api.job_pages(source, since, now + CLOCK_SKEW)
         if cursor is None:
             # The time filter is on start time: a job still open that started before the
@@ -204,6 +205,7 @@ class Poller:
         else:
             written, records = self._commit(jobs, now=now, state=state, policy=policy)
             summary = source_summary.merge(state.summary, records, now)
+        summary = source_summary.with_names(summary, source)
         if not complete:
             # What was read is committed, but the cursor stays: without a documented order
             # the unread pages may hold anything, so the next tick reads the window again.

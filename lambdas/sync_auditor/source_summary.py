@@ -28,7 +28,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sync_auditor.model import DEFAULT_ALERT_STATUSES, TERMINAL_STATUSES
+from sync_auditor.model import (
+    DEFAULT_ALERT_STATUSES,
+    TERMINAL_STATUSES,
+    DataSourceRef,
+    identity_attributes,
+)
 
 # Part of the stored form: a summary of another version is read as absent (and rebuilt).
 VERSION = 1
@@ -167,6 +172,18 @@ def merge(
         failures_counted_through=newest_counted,
         silent_since=silent,
     )
+
+
+def with_names(summary: SourceSummary, source: DataSourceRef) -> SourceSummary:
+    """The summary with `source`'s names over those it holds: a name looked up or listed this
+    tick is kept even when no record was written (source_names.py)."""
+    current = {
+        name: text
+        for name, value in identity_attributes(source).items()
+        if name in name_attributes() and (text := _text(value))
+    }
+    names = tuple(sorted((dict(summary.names) | current).items(), key=_name_order))
+    return summary if names == summary.names else replace(summary, names=names)
 
 
 def with_silence(summary: SourceSummary | None, since: str | None) -> SourceSummary:

@@ -31,6 +31,10 @@ class FakeApi:
         self.start_errors: list[str] = []
         self.started: list[DataSourceRef] = []
         self.clock: Callable[[], datetime] | None = None
+        # DescribeDataSource / GetDataSource: names by key, error codes by key, calls made.
+        self.names: dict[str, str] = {}
+        self.name_errors: dict[str, str] = {}
+        self.name_lookups = 0
 
     def put(self, job: SyncJob) -> None:
         self.jobs.setdefault(job.source.key, {})[job.execution_id] = job
@@ -61,7 +65,18 @@ class FakeApi:
                 raise ClientError(
                     {"Error": {"Code": self.errors[source.key], "Message": "x"}}, "List"
                 )
-            yield matching[start : start + self.page_size]
+            # As the real adapters do, jobs come back as of the data source polled (its names).
+            yield [
+                dataclasses.replace(j, source=source)
+                for j in matching[start : start + self.page_size]
+            ]
+
+    def data_source_name(self, source: DataSourceRef) -> str | None:
+        self.name_lookups += 1
+        if source.key in self.name_errors:
+            code = self.name_errors[source.key]
+            raise ClientError({"Error": {"Code": code, "Message": "x"}}, "DescribeDataSource")
+        return self.names.get(source.key)
 
     def start_sync(self, source: DataSourceRef, client_token: str | None = None) -> str:
         """Like the services: a sync already open on the data source refuses a new one."""

@@ -115,6 +115,11 @@ class BedrockApi:
             raise SyncAlreadyRunning(source.key)
         return open_job
 
+    def data_source_name(self, source: DataSourceRef) -> str | None:
+        """The data source's name (GetDataSource), for one the configuration lists by id."""
+        response = self._bedrock.get_data_source(**_ids(source))
+        return normalize.text(normalize.mapping(response.get("dataSource")).get("name")) or None
+
     def _open_job(self, source: DataSourceRef) -> str | None:
         return next(
             (job.execution_id for page in self.open_job_pages(source) for job in page), None

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sync_auditor import normalize
 from sync_auditor.adapters import clients
 from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob
 from sync_auditor.services.kendra.jobs import job_from_kendra
@@ -73,6 +74,13 @@ class KendraApi:
                 raise SyncAlreadyRunning(source.key) from error
             raise
         return str(response["ExecutionId"])
+
+    def data_source_name(self, source: DataSourceRef) -> str | None:
+        """The data source's name (DescribeDataSource), for one the configuration lists by id."""
+        response = self._kendra.describe_data_source(
+            Id=source.data_source_id, IndexId=source.index_id
+        )
+        return normalize.text(response.get("Name")) or None
 
     def _list(self, operation: str, items_key: str, **params: Any) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {**params, "MaxResults": LIST_PAGE_SIZE}

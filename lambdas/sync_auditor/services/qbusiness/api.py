@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sync_auditor import normalize
 from sync_auditor.adapters import clients
 from sync_auditor.model import OPEN_STATUSES, DataSourceRef, SyncJob
 from sync_auditor.services.qbusiness.jobs import job_from_qbusiness
@@ -77,6 +78,15 @@ class QBusinessApi:
                 raise SyncAlreadyRunning(source.key) from error
             raise
         return str(response["executionId"])
+
+    def data_source_name(self, source: DataSourceRef) -> str | None:
+        """The data source's display name (GetDataSource), for one the configuration lists by id."""
+        response = self._qbusiness.get_data_source(
+            applicationId=source.application_id,
+            indexId=source.index_id,
+            dataSourceId=source.data_source_id,
+        )
+        return normalize.text(response.get("displayName")) or None
 
     def _list(self, operation: str, items_key: str, **params: Any) -> Iterator[dict[str, Any]]:
         paginator = self._qbusiness.get_paginator(operation)
