@@ -10,13 +10,16 @@ what IAM allows, not what the poller does: it still reads (and restarts) only th
 the targets list.
 
 Sizes are counted on ARNs as long as any deployment makes them (the longest partition and
-region names), so what fits here fits wherever the stack is deployed. Statements are counted
-unmerged: CDK merges some (minimizePolicies), which only makes them smaller.
+region names), so what fits here fits wherever the stack is deployed. Grants on the same
+resources become one statement (`statements`: a listed data source's sync-job read and its
+name lookup share its ARN once); CDK may merge more (minimizePolicies), which only makes them
+smaller.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from infra.services.base import BREADTHS, ArnFactory, Breadth, Grant
@@ -50,12 +53,23 @@ def sizing_arn(service: str, resource: str) -> str:
     return f"arn:{LONGEST_PARTITION}:{service}:{LONGEST_REGION}:123456789012:{resource}"
 
 
-def statement_size(grant: Grant) -> int:
-    """The grant's statement by the larger of IAM's count (JSON without whitespace, each ARN
-    as `arn` made it) and aws-cdk-lib's estimate (each ARN at least CDK_ARN_ESTIMATE)."""
-    shell = {"Effect": "Allow", "Action": grant.action, "Resource": []}
-    resources = sum(max(len(r), CDK_ARN_ESTIMATE) + 3 for r in grant.resources)
-    return len(json.dumps(shell, separators=(",", ":"))) + resources
+def statements(grants: Iterable[Grant]) -> list[tuple[list[str], tuple[str, ...]]]:
+    """(actions, resources) of the statements the grants make: one per distinct set of
+    resources, in the order the grants come."""
+    merged: dict[tuple[str, ...], list[str]] = {}
+    for grant in grants:
+        actions = merged.setdefault(grant.resources, [])
+        if grant.action not in actions:
+            actions.append(grant.action)
+    return [(actions, resources) for resources, actions in merged.items()]
+
+
+def statement_size(actions: list[str], resources: tuple[str, ...]) -> int:
+    """A statement by the larger of IAM's count (JSON without whitespace, each ARN as `arn`
+    made it) and aws-cdk-lib's estimate (each ARN at least CDK_ARN_ESTIMATE)."""
+    shell = {"Effect": "Allow", "Action": actions, "Resource": []}
+    arns = sum(max(len(r), CDK_ARN_ESTIMATE) + 3 for r in resources)
+    return len(json.dumps(shell, separators=(",", ":"))) + arns
 
 
 def fitted_breadths(config: SyncAuditorConfig) -> dict[str, Breadth]:
@@ -64,9 +78,11 @@ def fitted_breadths(config: SyncAuditorConfig) -> dict[str, Breadth]:
     while True:
         sizes = {
             service.key: sum(
-                statement_size(g)
-                for g in service.poller_grants(
-                    config.targets_of(service), sizing_arn, breadths[service.key]
+                statement_size(actions, resources)
+                for actions, resources in statements(
+                    service.poller_grants(
+                        config.targets_of(service), sizing_arn, breadths[service.key]
+                    )
                 )
             )
             for service in config.audited

@@ -19,7 +19,7 @@ from infra.functions import (
     log_retention,
     powertools_environment,
 )
-from infra.grant_budget import service_grants
+from infra.grant_budget import service_grants, statements
 from infra.schedules import scheduled_invoke
 from infra.services.base import ArnFactory, Grant
 from infra.tables import AuditTables
@@ -112,10 +112,8 @@ class Poller(Construct):
         ):
             role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
         role.add_to_policy(tables.key_statement())
-        for grant in poller_grants(config):
-            role.add_to_policy(
-                iam.PolicyStatement(actions=[grant.action], resources=list(grant.resources))
-            )
+        for actions, arns in statements(poller_grants(config)):
+            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=list(arns)))
 
         # Beyond what one invocation covers, a tick goes out as batches (infra/fanout.py).
         self.fan_out = None

@@ -82,8 +82,9 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
     (and restarts), not what IAM allows. GetIngestionJob is the only call that carries a job's
     failureReasons (the list call does not): the poller reads it for jobs that end FAILED or
     COMPLETE with failed documents. StartIngestionJob (self-healing) only for the entries that
-    enable it. GetDataSource is not granted: names come from ListDataSources where data sources
-    are discovered, and the other services read no names for listed ones either.
+    enable it. GetDataSource (Read, knowledge-base* as well) names the data sources an entry
+    lists by id, once each (lambdas/sync_auditor/source_names.py); where data sources are
+    discovered, ListDataSources gives their names.
     """
     if targets == ALL:
         every_base = [arn("bedrock", "knowledge-base/*")]
@@ -100,12 +101,15 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
     audited: list[str] = []
     list_data_sources: list[str] = []
     start: list[str] = []
+    get_data_source: list[str] = []
     for target in targets:
         name = "*" if breadth == "service" else target.knowledge_base_id
         knowledge_base = arn("bedrock", f"knowledge-base/{name}")
         audited.append(knowledge_base)
         if target.data_source_ids is None:
             list_data_sources.append(knowledge_base)
+        else:
+            get_data_source.append(knowledge_base)
         if target.settings.self_healing is not None:
             start.append(knowledge_base)
     grants = []
@@ -116,6 +120,8 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
         ]
     if list_data_sources:
         grants.append(grant("bedrock:ListDataSources", list_data_sources))
+    if get_data_source:
+        grants.append(grant("bedrock:GetDataSource", get_data_source))
     if start:
         grants.append(grant("bedrock:StartIngestionJob", start))
     return grants

@@ -78,11 +78,14 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
 
     ListDataSourceSyncJobs requires the index and the data source; ListDataSources the index;
     ListIndices supports no resource type, so it gets "*" and only for "all".
+    DescribeDataSource (the index and the data source, as the list call) names the data sources
+    an entry lists by id, once each (lambdas/sync_auditor/source_names.py).
     StartDataSourceSyncJob (self-healing) only for the entries that enable it.
     """
     sync_jobs: list[str] = []
     list_data_sources: list[str] = []
     start_sync: list[str] = []
+    describe: list[str] = []
     # A string is "all" (parse admits no other), which cannot enable self-healing.
     if isinstance(targets, str):
         list_data_sources.append(arn("kendra", "index/*"))
@@ -93,6 +96,8 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
             sync_jobs += resources
             if target.data_source_ids is None:
                 list_data_sources.append(resources[0])
+            else:
+                describe += resources
             if target.settings.self_healing is not None:
                 start_sync += resources
     grants = []
@@ -100,6 +105,8 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
         grants.append(grant("kendra:ListDataSourceSyncJobs", sync_jobs))
     if list_data_sources:
         grants.append(grant("kendra:ListDataSources", list_data_sources))
+    if describe:
+        grants.append(grant("kendra:DescribeDataSource", describe))
     if targets == ALL:
         reason = 'kendra:ListIndices (kendra is "all") supports no resource type'
         grants.append(grant("kendra:ListIndices", ["*"], reason))

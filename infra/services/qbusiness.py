@@ -136,12 +136,15 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
 
     ListDataSourceSyncJobs requires application, index and data source; ListDataSources the
     application and index; ListIndices the application; ListApplications no resource ("*").
+    GetDataSource (application, index and data source, as the list call) names the data
+    sources an entry lists by id, once each (lambdas/sync_auditor/source_names.py).
     StartDataSourceSyncJob (self-healing) only for the entries that enable it.
     """
     sync_jobs: list[str] = []
     list_data_sources: list[str] = []
     list_indices: list[str] = []
     start_sync: list[str] = []
+    get_data_source: list[str] = []
     if isinstance(targets, str):
         apps = arn("qbusiness", "application/*")
         list_indices.append(apps)
@@ -154,6 +157,8 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
             if target.data_source_ids is None:
                 # The application and the index(es) whose data sources are discovered.
                 list_data_sources += resources[:2]
+            else:
+                get_data_source += resources
             if target.index_id is None:
                 list_indices.append(resources[0])
             if target.settings.self_healing is not None:
@@ -165,6 +170,8 @@ def poller_grants(targets: Targets, arn: ArnFactory, breadth: Breadth = "listed"
         grants.append(grant("qbusiness:ListDataSources", list_data_sources))
     if list_indices:
         grants.append(grant("qbusiness:ListIndices", list_indices))
+    if get_data_source:
+        grants.append(grant("qbusiness:GetDataSource", get_data_source))
     if targets == ALL:
         reason = 'qbusiness:ListApplications (qbusiness is "all") supports no resource type'
         grants.append(grant("qbusiness:ListApplications", ["*"], reason))

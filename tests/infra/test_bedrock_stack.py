@@ -56,6 +56,8 @@ def test_the_poller_may_read_and_restart_exactly_the_configured_knowledge_bases(
         "bedrock:GetIngestionJob": {listed, whole},
         # discovery only where the entry lists no data sources
         "bedrock:ListDataSources": {whole},
+        # a name lookup only where the entry lists its data sources by id
+        "bedrock:GetDataSource": {listed},
         # a start only where the entry sets selfHealing
         "bedrock:StartIngestionJob": {listed},
     }

@@ -16,6 +16,7 @@ from infra.grant_budget import (
     service_grants,
     sizing_arn,
     statement_size,
+    statements,
 )
 
 from .conftest import arn
@@ -55,7 +56,7 @@ def granted(config: SyncAuditorConfig, action: str) -> set[str]:
 
 
 def size(config: SyncAuditorConfig) -> int:
-    return sum(statement_size(g) for g in service_grants(config, sizing_arn))
+    return sum(statement_size(*s) for s in statements(service_grants(config, sizing_arn)))
 
 
 def covered(resource: str, grants: set[str]) -> bool:
@@ -74,7 +75,7 @@ def test_a_few_listed_data_sources_are_granted_one_by_one() -> None:
 
 
 def test_too_many_for_iam_widen_to_each_index_s_data_sources() -> None:
-    # Given 5 indexes of 600 listed data sources, self-healing on (the start grant doubles it)
+    # Given 5 indexes of 600 listed data sources, self-healing on
     config = load_config({"kendra": kendra(5, 600, selfHealing={})})
 
     # Then each index is granted with all its data sources, and nothing beyond those indexes
@@ -93,6 +94,20 @@ def test_too_many_for_iam_widen_to_each_index_s_data_sources() -> None:
     assert size(config) <= SERVICE_GRANTS_BUDGET
 
 
+def test_grants_on_the_same_resources_share_one_statement() -> None:
+    # Given listed data sources, self-healing on: read, name and restart the same ARNs
+    config = load_config({"kendra": kendra(1, 20, selfHealing={})})
+
+    # Then one statement carries the three actions, each ARN once
+    [(actions, resources)] = statements(service_grants(config, arn))
+    assert actions == [
+        "kendra:ListDataSourceSyncJobs",
+        "kendra:DescribeDataSource",
+        "kendra:StartDataSourceSyncJob",
+    ]
+    assert len(resources) == 21
+
+
 def test_too_many_parents_widen_to_the_service_in_the_account_and_region() -> None:
     # Given 50 indexes of 100 listed data sources: even one ARN pair per index does not fit
     config = load_config({"kendra": kendra(50, 100)})
@@ -102,8 +117,12 @@ def test_too_many_parents_widen_to_the_service_in_the_account_and_region() -> No
         arn("kendra", "index/*"),
         arn("kendra", "index/*/data-source/*"),
     }
-    # and no discovery action comes with it: the targets still list their data sources
-    assert {g.action for g in service_grants(config, arn)} == {"kendra:ListDataSourceSyncJobs"}
+    # and no discovery action comes with it: the targets still list their data sources (whose
+    # names are looked up, on the same resources)
+    assert {g.action for g in service_grants(config, arn)} == {
+        "kendra:ListDataSourceSyncJobs",
+        "kendra:DescribeDataSource",
+    }
 
 
 def test_the_service_taking_the_most_room_widens_first() -> None:
@@ -114,11 +133,11 @@ def test_the_service_taking_the_most_room_widens_first() -> None:
     )
 
     # Then Kendra and Q Business, the biggest, name their indexes' data-source/*; Bedrock's 20
-    # knowledge bases, twice (two actions), are then the biggest and go service-wide
+    # knowledge bases fit as they are (its actions share one statement)
     assert fitted_breadths(config) == {
         "kendra": "parent",
         "qbusiness": "parent",
-        "bedrock": "service",
+        "bedrock": "listed",
     }
     assert granted(config, "kendra:ListDataSourceSyncJobs") == {
         resource
@@ -128,7 +147,9 @@ def test_the_service_taking_the_most_room_widens_first() -> None:
             arn("kendra", f"index/{uuid(1, i)}/data-source/*"),
         )
     }
-    assert granted(config, "bedrock:ListIngestionJobs") == {arn("bedrock", "knowledge-base/*")}
+    assert granted(config, "bedrock:ListIngestionJobs") == {
+        arn("bedrock", f"knowledge-base/KB{k:08d}") for k in range(20)
+    }
     assert size(config) <= SERVICE_GRANTS_BUDGET
 
 

@@ -507,6 +507,11 @@ def test_poller_role_grants_exactly_the_calls_its_targets_need(example: Synth) -
             f"{whole_index}/data-source/*",
         },
         "kendra:ListDataSources": {whole_index},
+        # the names of the data sources listed by id (discovery lists the others')
+        "kendra:DescribeDataSource": {
+            kendra_index,
+            *(f"{kendra_index}/data-source/{ds}" for ds in KENDRA_DATA_SOURCES),
+        },
         # application, index and data source are all required resources of this action
         "qbusiness:ListDataSourceSyncJobs": {
             app,
@@ -518,6 +523,11 @@ def test_poller_role_grants_exactly_the_calls_its_targets_need(example: Synth) -
         },
         "qbusiness:ListDataSources": {whole_app, f"{whole_app}/index/*"},
         "qbusiness:ListIndices": {whole_app},
+        "qbusiness:GetDataSource": {
+            app,
+            f"{app}/index/{QB_INDEX}",
+            f"{app}/index/{QB_INDEX}/data-source/{QB_DATA_SOURCE}",
+        },
     }
 
 
