@@ -48,7 +48,8 @@ def test_an_email_subscriber_gets_one_message_for_one_failed_job(lb: Loopback) -
 
     # Then the topic carried exactly one message about it: the formatted alert, with an email body
     (message,) = published_for(lb, key)
-    assert message["subject"] == "Amazon Kendra sync FAILED: mail"
+    # (named by its DescribeDataSource: the simulator calls data source "mail" "ds-mail")
+    assert message["subject"] == "Amazon Kendra sync FAILED: ds-mail"
     assert "Status:" in json.loads(str(message["message"]))["email"]
 
 
