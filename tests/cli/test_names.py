@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 from moto import mock_aws
 
 from devkit.tables import create_state_table
@@ -219,19 +218,10 @@ class TestResolving:
         assert "has a name recorded yet" in err
 
     def test_costs_one_describe_and_one_scan_of_the_state_table(
-        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        self, capsys: pytest.CaptureFixture[str], requests: Counter[tuple[str, str | None]]
     ) -> None:
-        made: Counter[tuple[str, str | None]] = Counter()
-        real = BaseClient._make_api_call
-
-        def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            made[operation, params.get("TableName")] += 1
-            return real(client, operation, params)
-
-        monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-
         assert executions(cli(capsys, "history", "--name", "Share", "-o", "json"))
-        assert made == Counter(
+        assert requests == Counter(
             {("DescribeTable", STATE): 1, ("Scan", STATE): 1, ("Query", TABLE): 1}
         )
 

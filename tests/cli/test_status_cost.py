@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
@@ -37,20 +36,6 @@ def tables() -> Iterator[Any]:
         create_state_table(dynamodb, STATE_TABLE)
         create_job_table(dynamodb, JOB_TABLE)
         yield dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
-
-
-@pytest.fixture
-def requests(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str | None]]:
-    """Every AWS request the command makes, as (operation, table), counted at botocore."""
-    made: Counter[tuple[str, str | None]] = Counter()
-    real = BaseClient._make_api_call
-
-    def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        made[operation, params.get("TableName")] += 1
-        return real(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    return made
 
 
 def seed(backend: Any, sources: int, jobs: int) -> int:
