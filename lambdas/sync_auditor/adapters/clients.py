@@ -6,10 +6,12 @@ simulator without code changes.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache, partial
 from typing import Any
 
@@ -102,13 +104,34 @@ def client(service_name: str) -> Any:
         read_timeout=20,
         max_pool_connections=32,
     )
-    # Creating clients from one session is not thread-safe: one at a time.
-    with _lock:
+    # Creating clients from one session is not thread-safe: one at a time (which also keeps
+    # two builds from pausing and resuming the collector across each other).
+    with _lock, _collector_paused():
         made = _shared_session().client(service_name, config=config)
     # Every client waits for its pacer, if `pace` gave it one (the audited services' have).
     made.meta.events.register("before-send", partial(_wait_for_pacer, service_name))
     made.meta.events.register("before-send", partial(_count_request, service_name))
     return made
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a client is built, then as it was.
+
+    A build parses the service's botocore model into some hundred thousand objects, all kept
+    (the session caches the model), so the collector's passes meanwhile find nothing, yet each
+    full pass walks the whole heap, which Powertools and this package make larger than a bare
+    boto3's: it cost the first DynamoDB client ~30 ms over bare's, and three service clients ~30
+    more (bench/coldstart.py). Reference counting frees as ever; the next pass after the build
+    runs as it would have.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _shared_session() -> boto3.session.Session:
