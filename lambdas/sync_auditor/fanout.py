@@ -20,10 +20,13 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sync_auditor.fanout_message import MAX_BODY_BYTES, Batch, encoded_size, source_size
 from sync_auditor.model import DataSourceRef, iso_utc
 from sync_auditor.settings import SettingsError
+
+if TYPE_CHECKING:
+    from sync_auditor.fanout_message import Batch
 
 # Of an invocation's budget, the share its paced calls may take: the rest is the table's reads
 # and writes, the calls' latency and what a busy data source adds (its GetItems, its writes).
@@ -121,6 +124,9 @@ def split(
 ) -> list[Batch]:
     """Every data source in exactly one batch: by shard, each shard's in parts of at most
     `per_batch` data sources and MAX_BODY_BYTES of message (the order within kept)."""
+    # Imported here: every tick reads FanOutSettings, only a fanned-out one makes messages.
+    from sync_auditor.fanout_message import MAX_BODY_BYTES, Batch, encoded_size, source_size
+
     by_shard: dict[int, list[DataSourceRef]] = {}
     for source in dict.fromkeys(sources):
         by_shard.setdefault(shard_of(source.key, shards), []).append(source)

@@ -9,15 +9,17 @@ still never polled by two invocations at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sync_auditor import job_metrics
 from sync_auditor.adapters import clients
-from sync_auditor.fanout_message import Batch, decode
 from sync_auditor.model import DataSourceRef
 from sync_auditor.observability import logger
 from sync_auditor.poll_report import PollReport
 from sync_auditor.services import spec_of
+
+if TYPE_CHECKING:
+    from sync_auditor.fanout_message import Batch
 
 BATCHES_CONSUMED = "FanOutBatchesConsumed"
 REMAINDERS_SENT = "FanOutRemaindersSent"
@@ -48,6 +50,9 @@ def consume(
     retries it until maxReceiveCount sends it to the DLQ); a later one is reported with every
     record after it, as a FIFO queue needs (their order within the group must hold).
     """
+    # Imported here: every event is asked is_batch_event, only a batch's records are decoded.
+    from sync_auditor.fanout_message import decode
+
     records = list(event["Records"])
     sent_before = {s: clients.requests_sent(spec_of(s).client_name) for s in services}
     results = []

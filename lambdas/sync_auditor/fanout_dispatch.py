@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync_auditor.adapters import clients
 from sync_auditor.adapters.discovery_cache import DiscoveryCacheTable
-from sync_auditor.adapters.fanout_queue import FanOutQueue
-from sync_auditor.adapters.usage import CapacityMeter
 from sync_auditor.discovery_cache import mark_gone
 from sync_auditor.fanout import FanOutSettings
-from sync_auditor.fanout_consume import consume, is_batch_event
-from sync_auditor.fanout_plan import planner
-from sync_auditor.model import DataSourceRef
-from sync_auditor.poll_report import PollReport
+from sync_auditor.fanout_consume import is_batch_event
 from sync_auditor.poller_compose import compose_poller
 from sync_auditor.services import REGISTRY, SERVICES
 from sync_auditor.settings import PollerSettings, SettingsError
+
+if TYPE_CHECKING:
+    from sync_auditor.adapters.usage import CapacityMeter
+    from sync_auditor.model import DataSourceRef
+    from sync_auditor.poll_report import PollReport
 
 
 def dispatch(
@@ -41,6 +41,10 @@ def dispatch(
     if not is_batch_event(event):
         plan = None
         if fan_out is not None:
+            # Imported here: a deployment without fanOut never plans (a cold start's saving).
+            from sync_auditor.adapters.fanout_queue import FanOutQueue
+            from sync_auditor.fanout_plan import planner
+
             plan = planner(
                 fan_out,
                 FanOutQueue(fan_out.queue_url),
@@ -53,6 +57,10 @@ def dispatch(
         raise SettingsError(
             "an SQS batch arrived but environment variable FANOUT_QUEUE_URL is not set"
         )
+    # Imported here: only a fan-out batch consumes (a scheduled tick's cold start skips them).
+    from sync_auditor.adapters.fanout_queue import FanOutQueue
+    from sync_auditor.fanout_consume import consume
+
     # Each consumer's share of the pace: MaximumConcurrency of them stay under the rate.
     clients.pace(fan_out.consumer_rate(settings.max_requests_per_second))
     apis = {name: spec.make_api(clients.client) for name, spec in REGISTRY.items()}

@@ -7,18 +7,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.adapters.notices import SilenceNotices
-from sync_auditor.adapters.retry_quota import StateTableRetryQuota
 from sync_auditor.adapters.state_table import CursorStore
-from sync_auditor.adapters.usage import CapacityMeter
 from sync_auditor.policies import policy_for
 from sync_auditor.poll import Poller
 from sync_auditor.poll_errors import error_code_of
-from sync_auditor.self_healing import Healer
 from sync_auditor.settings import PollerSettings
+
+if TYPE_CHECKING:
+    from sync_auditor.adapters.retry_quota import StateTableRetryQuota
+    from sync_auditor.adapters.usage import CapacityMeter
+    from sync_auditor.self_healing import Healer
 
 
 @dataclass
@@ -41,21 +43,26 @@ def compose_poller(
     notices: SilenceNotices | None = None,
 ) -> ComposedPoller:
     """The Poller over the real stores, or over those a caller injects (the CLI's audit)."""
-    healer = None
-    quota = None
+    healer: Healer | None = None
+    quota: StateTableRetryQuota | None = None
     if notices is None and jobs is None and cursors is None:
         # Only with the real stores: a caller that injects its own (the CLI's audit) writes no
         # notice and starts no sync.
         notices = SilenceNotices(settings.job_table, settings.state_table)
         jobs = JobTable(settings.job_table)
-        quota = StateTableRetryQuota(settings.state_table)
-        healer = Healer(
-            starters=apis,
-            jobs=jobs,
-            quota=quota,
-            error_code_of=error_code_of,
-            retention_days=settings.retention_days,
-        )
+        if heals_any(settings.targets):
+            # Imported here: self-healing is opt-in per target, so most ticks never load it.
+            from sync_auditor.adapters.retry_quota import StateTableRetryQuota
+            from sync_auditor.self_healing import Healer
+
+            quota = StateTableRetryQuota(settings.state_table)
+            healer = Healer(
+                starters=apis,
+                jobs=jobs,
+                quota=quota,
+                error_code_of=error_code_of,
+                retention_days=settings.retention_days,
+            )
     if cursors is None:
         cursors = CursorStore(settings.state_table)
     if jobs is None:
@@ -78,3 +85,15 @@ def compose_poller(
     )
     meters = [jobs.capacity, cursors.capacity] + ([quota.capacity] if quota else [])
     return ComposedPoller(poller, jobs, cursors, meters)
+
+
+def heals_any(targets: Mapping[str, Any]) -> bool:
+    """Whether some target entry enables self-healing: a `selfHealing` object, the one thing
+    policies.policy_for reads it from. Without one, every data source's policy leaves
+    failures alone, so a Healer would decide nothing and is not built."""
+    return any(
+        isinstance(entry, Mapping) and isinstance(entry.get("selfHealing"), Mapping)
+        for entries in targets.values()
+        if isinstance(entries, list)
+        for entry in entries
+    )

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,7 +19,6 @@ from sync_auditor.adapters.notices import SilenceNotices
 from sync_auditor.adapters.state_table import CursorStore
 from sync_auditor.deferral import capped
 from sync_auditor.discovery_cache import cached_discovery
-from sync_auditor.fanout_plan import Planner
 from sync_auditor.job_metrics import Metric, MetricSet
 from sync_auditor.observability import logger, tracer
 from sync_auditor.poll_errors import error_code_of
@@ -27,6 +26,9 @@ from sync_auditor.poll_report import PollReport
 from sync_auditor.poller_compose import compose_poller
 from sync_auditor.services import REGISTRY, SERVICES, spec_of
 from sync_auditor.settings import PollerSettings
+
+if TYPE_CHECKING:  # the planner is imported only where fan-out is configured (fanout_dispatch)
+    from sync_auditor.fanout_plan import Planner
 
 
 @cache
