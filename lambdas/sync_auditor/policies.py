@@ -50,17 +50,34 @@ def policy_for(
         matches = spec_of(source.service).matches
         target = next((t for t in entries if matches(t, source)), {})
     expect_hours = target.get("expectSyncEveryHours")
-    healing = target.get("selfHealing")
+    healing = _self_healing(target)
     return SourcePolicy(
         stuck_after=timedelta(minutes=int(target.get("stuckAfterMinutes", stuck_after_minutes))),
         expect_sync_every=timedelta(hours=int(expect_hours)) if expect_hours else None,
         self_healing=None
-        if not isinstance(healing, Mapping)
+        if healing is None
         else SelfHealing(
             max_retries_per_day=int(healing.get("maxRetriesPerDay", DEFAULT_MAX_RETRIES_PER_DAY)),
             backoff=timedelta(minutes=int(healing.get("backoffMinutes", DEFAULT_BACKOFF_MINUTES))),
         ),
     )
+
+
+def heals_any(targets: Mapping[str, Any]) -> bool:
+    """Whether some target entry enables self-healing. Without one, every data source's policy
+    leaves failures alone, so a Healer would decide nothing and is not built."""
+    return any(
+        _self_healing(entry) is not None
+        for entries in targets.values()
+        if isinstance(entries, list)
+        for entry in entries
+    )
+
+
+def _self_healing(target: Any) -> Mapping[str, Any] | None:
+    """An entry's `selfHealing` object: its presence is what turns self-healing on."""
+    healing = target.get("selfHealing") if isinstance(target, Mapping) else None
+    return healing if isinstance(healing, Mapping) else None
 
 
 def silent_since(

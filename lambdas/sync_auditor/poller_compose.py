@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sync_auditor.adapters.job_table import JobTable
 from sync_auditor.adapters.notices import SilenceNotices
 from sync_auditor.adapters.state_table import CursorStore
-from sync_auditor.policies import policy_for
+from sync_auditor.policies import heals_any, policy_for
 from sync_auditor.poll import Poller
 from sync_auditor.poll_errors import error_code_of
 from sync_auditor.settings import PollerSettings
@@ -85,15 +85,3 @@ def compose_poller(
     )
     meters = [jobs.capacity, cursors.capacity] + ([quota.capacity] if quota else [])
     return ComposedPoller(poller, jobs, cursors, meters)
-
-
-def heals_any(targets: Mapping[str, Any]) -> bool:
-    """Whether some target entry enables self-healing: a `selfHealing` object, the one thing
-    policies.policy_for reads it from. Without one, every data source's policy leaves
-    failures alone, so a Healer would decide nothing and is not built."""
-    return any(
-        isinstance(entry, Mapping) and isinstance(entry.get("selfHealing"), Mapping)
-        for entries in targets.values()
-        if isinstance(entries, list)
-        for entry in entries
-    )

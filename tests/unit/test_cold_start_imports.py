@@ -17,8 +17,7 @@ import pytest
 
 from devkit.loopback import Loopback, loopback
 from sync_auditor.model import DataSourceRef
-from sync_auditor.policies import policy_for
-from sync_auditor.poller_compose import heals_any
+from sync_auditor.policies import heals_any, policy_for
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = "KBLAZY0001"
