@@ -32,6 +32,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
 
 from bench.fleet import SEEDED_PER_SOURCE, SPACING
+from bench.fleet_report import _num, _ratio, _secs, machine
 from devkit.loopback import JOB_TABLE, REGION, STATE_TABLE, Loopback
 from devkit.simulator.bedrock_jobs import zero_statistics
 from devkit.tables import create_job_table
@@ -271,8 +272,6 @@ def _measure_fleet(lb: Loopback, fleet: BedrockFleet) -> Result:
 
 
 def report(results: list[Result]) -> Iterable[str]:
-    from bench.run import _num, _ratio, _secs  # here: bench.run imports this module
-
     yield "### Amazon Bedrock Knowledge Bases: the auditor (a), the naive baseline (b), and b / a"
     yield ""
     yield (
@@ -312,7 +311,7 @@ def report(results: list[Result]) -> Iterable[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.run import machine, prepare
+    from bench.run import prepare
     from devkit.loopback import loopback
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
