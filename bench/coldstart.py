@@ -11,16 +11,17 @@ before the clock starts); variants are interleaved round by round so load on the
 drifts over all of them alike, and each figure is the median. Children get fake credentials,
 a region and no config files: clients are created, no request is sent.
 
-The variants that explain the poller's figure: tracing on (Powertools' Tracer imports the X-Ray
-SDK, which makes botocore clients of its own, and patches botocore) against tracing off as the
-stack deploys it (POWERTOOLS_TRACE_DISABLED=true); and the package without bytecode (a copy
-with no __pycache__, as Lambda's read-only /var/task gets it) against the same copy compiled.
+The poller runs from the package staged as synth stages the asset (infra/stage_package.py,
+with bytecode; this interpreter compiles it in the runtime's stead). The variants that explain
+its figure: tracing on (Powertools' Tracer imports the X-Ray SDK, which makes botocore clients
+of its own, and patches botocore) against tracing off as the stack deploys it
+(POWERTOOLS_TRACE_DISABLED=true); and the same files without bytecode, as an asset synthesized
+with `bytecode: "none"` (or without a Python 3.14) ships them.
 """
 
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import shutil
@@ -40,6 +41,7 @@ if str(ROOT / "lambdas") not in sys.path:  # the same import path as Lambda and 
     sys.path.insert(0, str(ROOT / "lambdas"))
 
 from devkit.loopback import FAKE_CREDENTIALS, REGION, loopback  # noqa: E402
+from infra import stage_package  # noqa: E402
 
 PACKAGE = "sync_auditor"
 # Issue 12's goal: the poller's import + clients at most this many times a bare boto3 client's.
@@ -115,7 +117,8 @@ def variants(client_names: list[str]) -> list[Variant]:
             name="poller, tracing on",
             env={**deployed, "POWERTOOLS_TRACE_DISABLED": "false"},
         ),
-        # What Lambda runs: the asset has no bytecode and /var/task is read-only.
+        # What Lambda runs from an asset without bytecode: /var/task is read-only, so every
+        # cold start compiles the package again.
         replace(
             poller,
             name="poller, no bytecode",
@@ -167,17 +170,15 @@ def run_child(code: str, env: dict[str, str], timeout: float = 600) -> dict[str,
 
 @contextmanager
 def package_copies(package: Path) -> Iterator[dict[bool, Path]]:
-    """Two copies of the runtime package as the asset ships it (no bytecode): one left so,
-    one compiled here. Same files, so only the bytecode differs between them."""
+    """Two copies of the runtime package as the asset ships it: staged with bytecode as synth
+    stages it (infra/stage_package.py, by this interpreter in the runtime's stead), and the same
+    files without bytecode (`bytecode: "none"`, or "auto" where synth has no Python 3.14)."""
     with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
         copies = {False: Path(tmp, "plain"), True: Path(tmp, "compiled")}
-        for path in copies.values():
-            shutil.copytree(
-                package,
-                path / PACKAGE,
-                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-            )
-        compileall.compile_dir(copies[True], quiet=1)
+        shutil.copytree(
+            package, copies[False] / PACKAGE, ignore=shutil.ignore_patterns(*stage_package.IGNORED)
+        )
+        stage_package.stage(package.parent, copies[True], package=package.name)
         yield copies
 
 

@@ -73,8 +73,8 @@ def tick_memory(env: dict[str, str]) -> dict[str, Any]:
 
 
 def asset_size() -> dict[str, Any]:
-    """The code asset `cdk synth` packages for both functions (infra/functions.py's
-    Code.from_asset with its exclude list): files, bytes, and the zip Lambda receives."""
+    """The code asset `cdk synth` packages for both functions here (infra/asset.py; with
+    bytecode only where this machine has the runtime's Python): files, bytes, and the zip."""
     with tempfile.TemporaryDirectory() as outdir:
         env = {
             **os.environ,

@@ -52,6 +52,8 @@ RETRY_MODES: Final = ("standard", "adaptive")
 DISCOVERY_REFRESH_MINUTES_RANGE: Final = (5, 1440)
 # A job open longer than this is STUCK; syncs and ingestions of big sources take hours.
 DEFAULT_STUCK_AFTER_MINUTES: Final = 360
+# How the code asset gets its bytecode (infra/asset.py says what each does).
+BYTECODE_MODES: Final = ("auto", "docker", "none")
 KNOWN_KEYS: Final = (
     "schedule",
     *SERVICE_KEYS,
@@ -74,6 +76,7 @@ KNOWN_KEYS: Final = (
     "discoveryRefreshMinutes",
     "tracing",
     "fanOut",
+    "bytecode",
 )
 
 
@@ -113,6 +116,8 @@ class _Values:
     # Fan-out of a tick beyond one invocation over an SQS FIFO queue (infra/fanout.py); None:
     # every tick is polled by the scheduled invocation alone, as before.
     fan_out: FanOutConfig | None = None
+    # Compiled where a Python of the runtime's version is at hand, else source only (warned).
+    bytecode: str = "auto"
 
 
 class SyncAuditorConfig(_Values):
@@ -257,6 +262,11 @@ def _audit_values(problems: Problems, raw: dict[str, Any]) -> dict[str, Any]:
         values["tracing"] = flag(problems, _path("tracing"), raw["tracing"])
     if "fanOut" in raw:
         values["fan_out"] = parse_fan_out(problems, _path("fanOut"), raw["fanOut"])
+    if "bytecode" in raw:
+        if raw["bytecode"] in BYTECODE_MODES:
+            values["bytecode"] = raw["bytecode"]
+        else:
+            problems.add(_path("bytecode"), raw["bytecode"], '"auto", "docker" or "none"')
     return values
 
 

@@ -1,14 +1,12 @@
-"""Lambda defaults in one place, the runtime code asset, and the Powertools layer.
+"""Lambda defaults in one place, and the Powertools layer.
 
-Packaging needs no Docker: the asset is the `sync_auditor` package copied from `lambdas/`
-(boto3 comes with the Lambda runtime), and Powertools (with aws-xray-sdk) comes from its
-public layer, whose ARN CloudFormation resolves from a public SSM parameter at deploy time.
+Powertools (with aws-xray-sdk) comes from its public layer, whose ARN CloudFormation resolves
+from a public SSM parameter at deploy time; the code asset is infra/asset.py's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Final
 
 from aws_cdk import Duration, RemovalPolicy
@@ -36,27 +34,6 @@ SERVICE_NAME: Final = "sync-auditor"
 FAILURE_QUEUE_RETENTION: Final = Duration.days(14)
 # botocore attempts per call (first try included) for both functions' clients.
 MAX_ATTEMPTS: Final = 5
-
-LAMBDAS_DIR: Final = Path(__file__).resolve().parent.parent / "lambdas"
-RUNTIME_PACKAGE: Final = "sync_auditor"
-# Everything in lambdas/ except the runtime package, and nothing of the package that only
-# development produces: the asset then holds exactly what the handlers import.
-ASSET_EXCLUDE: Final = (
-    "*",
-    f"!{RUNTIME_PACKAGE}",
-    f"!{RUNTIME_PACKAGE}/**",
-    "**/__pycache__",
-    "**/*.pyc",
-    "**/tests",
-    "**/devkit",
-    "**/simulator",
-    "**/infra",
-)
-
-
-def runtime_code() -> lambda_.Code:
-    """The asset both functions run: the sync_auditor package and nothing else."""
-    return lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=list(ASSET_EXCLUDE))
 
 
 def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:

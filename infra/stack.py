@@ -8,8 +8,9 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.alerts import Alerts
+from infra.asset import runtime_code
 from infra.config import SyncAuditorConfig
-from infra.functions import powertools_layer, runtime_code
+from infra.functions import powertools_layer
 from infra.monitoring import Monitoring
 from infra.nag import acknowledge_findings
 from infra.notifier import Notifier
@@ -23,7 +24,7 @@ class SyncAuditorStack(Stack):
         self, scope: Construct, construct_id: str, *, config: SyncAuditorConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        code = runtime_code()
+        code = runtime_code(self, config.bytecode)
         layer = powertools_layer(self)
         self.tables = AuditTables(self, "Tables", retention_days=config.retention_days)
         self.alerts = Alerts(self, "Alerts", config=config)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from infra import functions
+from infra import asset, functions
 
 from .conftest import ROOT, Synth, render
 
@@ -57,20 +57,33 @@ def asset_files(synth: Synth) -> set[str]:
     return {str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file()}
 
 
-def test_asset_holds_exactly_the_runtime_package_without_byte_code(example: Synth) -> None:
+def test_asset_holds_exactly_the_runtime_package_and_no_development_bytecode(
+    example: Synth,
+) -> None:
     source = ROOT / "lambdas" / "sync_auditor"
     assert list(source.rglob("__pycache__")), "the fixture compiles the sources first"
-    expected = {
-        str(p.relative_to(source.parent))
+    modules = {
+        p.relative_to(source.parent)
         for p in source.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
     }
+    # The runtime's bytecode, where this machine has its Python (test_asset_bytecode.py),
+    # and never the bytecode development left beside the sources.
+    runtime_tag = "cpython-" + asset.RUNTIME_VERSION.replace(".", "")
+    compiled = {
+        m.parent / "__pycache__" / f"{m.stem}.{runtime_tag}.pyc"
+        for m in modules
+        if m.suffix == ".py"
+    }
+    expected = {str(p) for p in modules}
+    if asset.runtime_python(asset.RUNTIME_VERSION):
+        expected |= {str(p) for p in compiled}
 
     files = asset_files(example)
 
     assert files == expected
     assert all(f.startswith("sync_auditor/") for f in files)
-    for forbidden in ("__pycache__", "tests", "devkit", "simulator", "infra"):
+    for forbidden in ("tests", "devkit", "simulator", "infra"):
         assert not any(forbidden in Path(f).parts for f in files)
 
 

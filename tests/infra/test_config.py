@@ -123,6 +123,8 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
     ("syncAuditor.retryMode", None, '"standard" or "adaptive"'),
     ("syncAuditor.logRetentionDays", 10, "one of 1, 3, 5, 7, 14, 30, 60, 90"),
     ("syncAuditor.logRetentionDays", "90", "(CloudWatch Logs retention)"),
+    ("syncAuditor.bytecode", "always", '"auto", "docker" or "none"'),
+    ("syncAuditor.bytecode", True, '"auto", "docker" or "none"'),
 ]
 
 
@@ -256,6 +258,7 @@ def test_defaults_apply_to_omitted_keys() -> None:
     assert config.max_parallel_calls == 8
     assert config.retry_mode == "standard"
     assert config.log_retention_days == 90
+    assert config.bytecode == "auto"
     assert (config.alarm_emails, config.alarm_slack) == ((), None)
     assert (config.heartbeat_minutes, config.heartbeat_window_minutes) == (None, 15)
     assert json.loads(config.targets_json()) == {"kendra": "all", "qbusiness": []}
