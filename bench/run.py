@@ -10,6 +10,7 @@ each; a tick under a simulated request quota; the poller's cold start, memory an
     python -m bench.discovery       # discovery calls per tick, cached and not
     python -m bench.fanout          # 10,000 data sources over fan-out (~10 minutes, 3 ticks)
     python -m bench.coldstart       # the poller's cold start against a bare boto3 client
+    python -m bench.instructions    # the same in instructions executed (callgrind), which do not drift
     python -m bench.run --quick     # 10 and 100 only, one fan-out tick (about 12 minutes)
 
 Prints markdown tables with the date and machine (bench/RESULTS.md holds a measured run).
@@ -45,6 +46,7 @@ from bench import (  # noqa: E402
     floor,
     footprint,
     healing,
+    instructions,
     outbox,
 )
 from bench.baseline import BaselineTick, naive_tick  # noqa: E402
@@ -328,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     fanout_runs = fanout.run_fanout(10_000, ticks=1 if args.quick else 2)
     print("measuring cold start and the asset", file=sys.stderr)
     cold = footprint.cold_start(3 if args.quick else 7)
-    cold_variants = coldstart.measure(3 if args.quick else 7)
+    pythons = coldstart.interpreters()
+    cold_variants = [coldstart.measure(3 if args.quick else 7, python=python) for python in pythons]
+    counted = instructions.measure(pythons[0]) if instructions.available() else None
     try:
         asset: dict[str, Any] | None = footprint.asset_size()
     except Exception as error:  # no Node or CDK here: report it, keep the rest
@@ -340,7 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", *bedrock.report(bedrock_results)]
     lines += ["", *floor.report(floor_runs)]
     lines += ["", *discovery.report(discovery_runs, 100)]
-    lines += ["", *coldstart.report(cold_variants, [])]
+    for cold_variant in cold_variants:
+        lines += ["", *coldstart.report(cold_variant)]
+    if counted:
+        lines += ["", *instructions.report(pythons[0], counted)]
+    else:
+        lines += ["", "Instructions not counted: valgrind is not installed."]
     lines += ["", *fanout.report(fanout_runs)]
     text = "\n".join(lines) + "\n"
     print(text)
