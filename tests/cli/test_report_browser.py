@@ -64,6 +64,8 @@ class Proxy:
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port = self._server.getsockname()[1]
         self.requests: list[bytes] = []
+        self.idle_connections = 0
+        self.handled = threading.Semaphore(0)  # released once per connection read
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -76,9 +78,16 @@ class Proxy:
             with connection:
                 connection.settimeout(5)
                 try:
-                    self.requests.append(connection.recv(4096))
+                    first = connection.recv(4096)
                 except OSError:
-                    self.requests.append(b"")
+                    first = b""
+                # Chromium opens spare sockets to its proxy ahead of need and closes the unused
+                # ones at exit: a connection that never sent a request line asked for nothing.
+                if first:
+                    self.requests.append(first)
+                else:
+                    self.idle_connections += 1
+            self.handled.release()
 
     def close(self) -> list[str]:
         """The hosts asked for, one per connection (the request line's target)."""
@@ -212,3 +221,20 @@ def test_the_screenshot_shows_the_page(rendered: Rendered) -> None:
     assert (width, height) == WINDOW
     # A blank or error page compresses to a few KB; tables, text and timelines do not.
     assert len(data) > 30_000
+
+
+def test_the_proxy_takes_a_spare_connection_for_no_request() -> None:
+    # Given the recording proxy, one connection that sends a request and one that sends nothing
+    proxy = Proxy()
+    with socket.create_connection(("127.0.0.1", proxy.port)) as asking:
+        asking.sendall(b"CONNECT exfil.example:443 HTTP/1.1\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", proxy.port)):
+        pass
+
+    # When both are read and the browser is done
+    assert all(proxy.handled.acquire(timeout=10) for _ in range(2))
+    hosts = proxy.close()
+
+    # Then the request is recorded and the spare connection is not a request
+    assert hosts == ["exfil.example"]
+    assert proxy.idle_connections == 1
