@@ -503,3 +503,12 @@ def test_the_longest_backoff_leaves_a_second_retry_inside_the_retry_window() -> 
 
     # The second retry of a day waits twice the backoff after its failure
     assert 2 * longest <= self_healing.RETRY_WINDOW
+
+
+def test_every_key_has_a_row_in_the_readmes_configuration_reference() -> None:
+    from infra.config import KNOWN_KEYS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    reference = readme.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+
+    assert [key for key in KNOWN_KEYS if f"| `{key}` |" not in reference] == []
