@@ -31,11 +31,10 @@ TASK_ROOT = "/var/task"
 INVALIDATION = py_compile.PycInvalidationMode.CHECKED_HASH
 
 
-def stage(lambdas_dir: Path, output_dir: Path, package: str = PACKAGE) -> None:
-    """Copy `lambdas_dir`/`package` into `output_dir` as PACKAGE and compile every module of
-    the copy (`package`: another name for it, as the benchmark's copies of other commits)."""
+def stage(lambdas_dir: Path, output_dir: Path) -> None:
+    """Copy `lambdas_dir`/PACKAGE into `output_dir` and compile every module of the copy."""
     target = output_dir / PACKAGE
-    shutil.copytree(lambdas_dir / package, target, ignore=shutil.ignore_patterns(*IGNORED))
+    shutil.copytree(lambdas_dir / PACKAGE, target, ignore=shutil.ignore_patterns(*IGNORED))
     compiled = compileall.compile_dir(
         str(target),
         ddir=f"{TASK_ROOT}/{PACKAGE}",
