@@ -80,3 +80,25 @@ def test_a_failed_build_turns_the_collector_back_on(collector_enabled: None) -> 
         clients.client("no-such-service")
     # Then the collector runs again: a failure never leaves the process without it
     assert gc.isenabled()
+
+
+def test_what_a_build_made_is_frozen_out_of_later_collections(collector_enabled: None) -> None:
+    # Given a fresh session (reset by the autouse fixture) and nothing frozen
+    assert gc.get_freeze_count() == 0
+
+    # When a client is built
+    clients.client("kendra")
+
+    # Then its model's objects (tens of thousands) are in the generation no collection walks,
+    # and the collector runs for what comes after
+    assert gc.get_freeze_count() > 10_000
+    assert gc.isenabled()
+
+
+def test_forgetting_the_clients_makes_what_they_froze_collectable() -> None:
+    clients.client("kendra")
+    assert gc.get_freeze_count() > 0
+
+    clients.reset()
+
+    assert gc.get_freeze_count() == 0
