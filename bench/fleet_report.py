@@ -173,3 +173,8 @@ def report(
             f"| {asset['files']} files, {asset['bytes'] / 1024:.0f} KiB, "
             f"{asset['zip_bytes'] / 1024:.0f} KiB zipped |"
         )
+        yield (
+            f"| the same with bytecode (bytecode: auto, with a Python 3.14 at synth) "
+            f"| {asset['compiled_files']} files, {asset['compiled_bytes'] / 1024:.0f} KiB, "
+            f"{asset['compiled_zip_bytes'] / 1024:.0f} KiB zipped |"
+        )
