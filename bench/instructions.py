@@ -33,6 +33,7 @@ from bench.coldstart import (
     poll_client_names,
 )
 from bench.coldstart import variants as timed_variants
+from infra import asset
 
 # The variants whose ratio the goal judges, by coldstart's names.
 JUDGED = ("poller", "poller auditing one service (DynamoDB + bedrock-agent)")
@@ -76,18 +77,8 @@ def measure(python: str, package: Path = ROOT / "lambdas" / PACKAGE) -> dict[str
     return {"start-up": start_up, **{name: n - start_up for name, n in counted.items()}}
 
 
-def python_version(python: str) -> str:
-    # The interpreter `interpreters` chose or the user named; it prints its version only.
-    return subprocess.run(  # noqa: S603
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-
-
 def report(python: str, counts: dict[str, int]) -> Iterator[str]:
-    version = python_version(python)
+    version = asset.version_of(python)
     yield f"### The poller's cold start in instructions (callgrind, Python {version})"
     yield ""
     yield "| variant | instructions (millions) | / bare |"

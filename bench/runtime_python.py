@@ -56,12 +56,9 @@ def pins() -> list[str]:
 
 def runtime_venv(python: str) -> str:
     """The interpreter of `python`'s benchmark virtualenv, made (or remade) for today's pins."""
-    version = subprocess.run(  # noqa: S603 (an interpreter `nearest` found; fixed arguments)
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    version = asset.version_of(python)
+    if version is None:
+        raise RuntimeError(f"{python} does not run")
     venv = ROOT / f".venv-runtime-{version}"
     marker = venv / "pins.txt"
     wanted = "\n".join(pins())

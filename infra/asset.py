@@ -117,12 +117,13 @@ def runtime_python(version: str) -> str | None:
     if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
         return sys.executable
     found = which(f"python{version}")
-    return found if found and _version_of(found) == version else None
+    return found if found and version_of(found) == version else None
 
 
-def _version_of(python: str) -> str | None:
+def version_of(python: str) -> str | None:
+    """The "3.X" an interpreter says it is; None when it does not run."""
     try:
-        # The interpreter PATH named prints its own version; nothing else runs.
+        # An interpreter found or named by our caller prints its own version; nothing else runs.
         done = subprocess.run(  # noqa: S603
             [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
             capture_output=True,
