@@ -16,7 +16,7 @@ from infra import config_targets as targets_cfg
 from infra.config import ConfigError, load_config
 from infra.config_checks import IdForm
 
-from .test_config import MISSING, base, problems_of, with_value
+from .config_support import MISSING, base, problems_of, with_value
 
 KB_LISTED = "KB12AB34CD"
 DATA_SOURCES = ("DS56EF78GH", "DS90IJ12KL")

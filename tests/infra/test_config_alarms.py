@@ -11,7 +11,7 @@ import pytest
 from infra.config import ConfigError, SlackChannel, load_config
 from infra.config_schedule import heartbeat_minutes
 
-from .test_config import base, problems_of, with_value
+from .config_support import base, problems_of, with_value
 
 OPS_SLACK = {"workspaceId": "T0123ABCD", "channelId": "C0999OPS1"}
 

@@ -11,8 +11,8 @@ import pytest
 from infra.config import ConfigError, load_config
 from sync_auditor.settings import PollerSettings, SettingsError
 
+from .config_support import base, with_value
 from .conftest import Synth
-from .test_config import base, with_value
 from .test_stack import environment_of, poller_as_deployed
 
 PATH = "syncAuditor.discoveryRefreshMinutes"

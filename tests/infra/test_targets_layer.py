@@ -16,8 +16,8 @@ from aws_cdk.assertions import Template
 from infra.config import load_config
 from infra.targets_file import TARGETS_FILE, stage_targets, targets_layer
 
+from .config_support import base
 from .conftest import Synth, render
-from .test_config import base
 
 pytestmark = pytest.mark.slow
 

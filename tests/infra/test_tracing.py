@@ -10,9 +10,9 @@ import pytest
 
 from infra.config import load_config
 
+from .config_support import base, problems_of, with_value
 from .conftest import Synth, policy_grants
 from .test_compliance import acknowledgments
-from .test_config import base, problems_of, with_value
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 FUNCTIONS = ("poller", "notifier")
