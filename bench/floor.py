@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.fleet import Fleet
+from bench.quota_tick import QUOTA_LATENCY_SECONDS
 from devkit.loopback import Loopback, loopback
 from sync_auditor.adapters import clients
 from sync_auditor.settings import DEFAULT_MAX_REQUESTS_PER_SECOND
 
 # bench.run imports this module: its helpers are imported where they are used.
-QUOTA_LATENCY_SECONDS = 0.05  # as bench.run's quota tick: a realistic call
 RECORDED = {"requests": 1.01, "read_units": 2.0, "mixed_ratio": 1.87}
 GOALS = {"requests": 0.02, "read_units": 0.5, "mixed_ratio": 1.1}
 READS = ("BatchGetItem", "GetItem", "Query", "Scan")

@@ -48,6 +48,7 @@ from bench import (  # noqa: E402
     healing,
     instructions,
     outbox,
+    quota_tick,
 )
 from bench.baseline import BaselineTick, naive_tick  # noqa: E402
 from bench.fleet import Fleet  # noqa: E402
@@ -67,8 +68,6 @@ BASELINE_TABLE = "bench-naive-jobs"
 BASELINE_MEASURED_JOBS = 1_000
 # The real backfill is measured up to this many jobs; larger tables are seeded (fleet.py).
 BACKFILL_MEASURED_JOBS = 1_000
-QUOTA_PER_SECOND = 10
-QUOTA_LATENCY_SECONDS = 0.05
 
 
 @dataclass
@@ -215,47 +214,6 @@ def fill_in_models(results: list[FleetResult]) -> None:
                 tick.write_units = tick.jobs_written * units_per_job
 
 
-def quota_ticks(lb: Loopback, label: int, sources: int, compare_unpaced: bool) -> dict[str, Any]:
-    """A quiet tick of `sources` Kendra data sources under a simulated request quota (one
-    bucket for all requests, so one service), within the deployed poller's time budget."""
-    from infra.poller import DEADLINE_MARGIN_SECONDS, TIMEOUT
-
-    budget = TIMEOUT.to_seconds() - DEADLINE_MARGIN_SECONDS
-    fleet = Fleet.make(label, sources, 10, kendra_only=True)
-    now = datetime.now(UTC).replace(microsecond=0)
-    fleet.load(lb.simulator, now - timedelta(minutes=30))
-    fleet.seed_table(now - timedelta(minutes=30), now)
-    lb.configure(fleet.targets)
-    auditor_tick(lb)  # unpaced: stores the fingerprints and summaries the seed lacks
-    settings = PollerSettings.from_env()
-    lb.simulator.latency_seconds = QUOTA_LATENCY_SECONDS
-    runs: dict[str, Any] = {
-        "sources": sources,
-        "budget_s": budget,
-        "rate": QUOTA_PER_SECOND,
-        "latency_s": QUOTA_LATENCY_SECONDS,
-    }
-    modes: list[tuple[str, int | None]] = [("paced", settings.max_requests_per_second)]
-    if compare_unpaced:
-        modes.append(("unpaced", None))
-    for mode, pace in modes:
-        clients.reset()  # fresh clients: botocore's retry quota starts full for each mode
-        clients.configure(settings.retry_mode, settings.max_attempts)
-        clients.pace(pace)
-        lb.simulator.rate_limit(QUOTA_PER_SECOND)  # a full bucket for each mode
-        deadline = time.monotonic() + budget
-
-        def time_left(end: float = deadline) -> float:
-            return end - time.monotonic()
-
-        runs[mode] = auditor_tick(lb, time_left=time_left)
-    lb.simulator.rate_limit(None)
-    lb.simulator.latency_seconds = 0.0
-    clients.pace(None)
-    fleet.remove(lb.simulator)
-    return runs
-
-
 def prepare() -> None:
     """Inside a loopback: quiet logs (they would drown the figures) and unpaced clients with
     the functions' retry policy."""
@@ -310,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         fill_in_models(results)
         quota_sources = 100 if args.quick else 1000
         print(f"measuring a quota tick of {quota_sources} data sources", file=sys.stderr)
-        quota = quota_ticks(lb, label + 1, quota_sources, compare_unpaced=not args.quick)
+        quota = quota_tick.measure(lb, label + 1, quota_sources, compare_unpaced=not args.quick)
         print("measuring self-healing's cost on 100 data sources", file=sys.stderr)
         clients.pace(None)
         healing_runs = healing.measure(lb, label + 2, 100)
