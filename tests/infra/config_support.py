@@ -41,3 +41,14 @@ def problems_of(config: Any) -> str:
     with pytest.raises(ConfigError) as raised:
         load_config(config)
     return str(raised.value)
+
+
+def problem_list(config: Any) -> list[str]:
+    """Every problem load_config finds in `config`, one string each (it must find some)."""
+    problems: list[str] = pytest.raises(ConfigError, load_config, config).value.problems
+    return problems
+
+
+def problem_paths(config: Any) -> list[str]:
+    """The field path each problem names, in the order they are reported."""
+    return [problem.split(": ")[0] for problem in problem_list(config)]

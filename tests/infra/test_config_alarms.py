@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from infra.config import ConfigError, SlackChannel, load_config
+from infra.config import SlackChannel, load_config
 from infra.config_schedule import heartbeat_minutes
 
-from .config_support import base, problems_of, with_value
+from .config_support import base, problem_list, problem_paths, problems_of, with_value
 
 OPS_SLACK = {"workspaceId": "T0123ABCD", "channelId": "C0999OPS1"}
 
@@ -140,9 +140,7 @@ def test_a_heartbeat_shorter_than_two_rate_intervals_is_refused() -> None:
     raw = with_value(base(), "syncAuditor.schedule", "rate(1 hour)")
     raw = with_value(raw, "syncAuditor.heartbeatMinutes", 90)
 
-    error = pytest.raises(ConfigError, load_config, raw).value
-
-    assert error.problems == [
+    assert problem_list(raw) == [
         "syncAuditor.heartbeatMinutes: 90 is not valid; expected at least 120 with schedule "
         "rate(1 hour): two of its intervals, or the alarm fires between two healthy polls "
         "(omit the key to get 180)"
@@ -153,6 +151,4 @@ def test_a_bad_schedule_is_reported_once_not_again_through_the_heartbeat() -> No
     raw = with_value(base(), "syncAuditor.schedule", "every hour")
     raw = with_value(raw, "syncAuditor.heartbeatMinutes", 60)
 
-    error = pytest.raises(ConfigError, load_config, raw).value
-
-    assert [problem.split(":")[0] for problem in error.problems] == ["syncAuditor.schedule"]
+    assert problem_paths(raw) == ["syncAuditor.schedule"]
